@@ -1,0 +1,1 @@
+"""Scrapy project: config-driven spiders that stage validated items for the warehouse."""

@@ -1,0 +1,1 @@
+"""Page extractors: detect what a page is, return its posts and the links worth following."""

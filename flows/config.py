@@ -1,0 +1,206 @@
+"""The one YAML config file, validated with pydantic.
+
+Strings may reference environment variables as ``${NAME}``; secrets (webhook URLs,
+SMTP passwords) must come that way and are never written in the file itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
+
+_ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
+Script = Literal["zh-Hans", "zh-Hant", "en"]
+
+
+class ConfigError(ValueError):
+    """A config problem, phrased as 'key: problem' so the user can fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Brand(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    name: str
+    aliases: dict[Script, list[str]] = Field(default_factory=dict)
+    # Context words that mark an alias hit as something else (小米 the grain, apple the fruit).
+    exclude_context: list[str] = Field(default_factory=list)
+    competitor: bool = False
+    # Official accounts per source id: replies from these stop the response clock.
+    official_accounts: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_alias(self) -> Brand:
+        if not any(self.aliases.values()):
+            raise ValueError("needs at least one alias in zh-Hans, zh-Hant or en")
+        return self
+
+    def all_aliases(self) -> list[str]:
+        return [a for names in self.aliases.values() for a in names] + [self.name]
+
+
+class Source(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    kind: Literal["structured", "discuz", "phpbb", "rss", "selectors"]
+    start_urls: list[HttpUrl] = Field(min_length=1)
+    language: Literal["zh", "en", "auto"] = "auto"
+    timezone: str = "UTC"
+    max_pages: int = Field(default=500, ge=1, le=100_000)
+    max_depth: int = Field(default=6, ge=0, le=50)
+    # Loopback/private targets are refused unless a source opts in (the demo, tests).
+    allow_private_network: bool = False
+    selectors: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        _zone(value)
+        return value
+
+
+class Schedule(_Strict):
+    time: time = time(6, 30)
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        _zone(value)
+        return value
+
+    def cron(self) -> str:
+        return f"{self.time.minute} {self.time.hour} * * *"
+
+
+class Sentiment(_Strict):
+    # "builtin" = the offline e5-small model this project builds; otherwise a hub id or a
+    # local directory holding any AutoModelForSequenceClassification.
+    model: str = "builtin"
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    threads: int | None = Field(default=None, ge=1, le=256)
+
+
+class Crawl(_Strict):
+    user_agent: str = "koubei/0.1 (+social listening; contact: {contact})"
+    contact: str = "ops@example.com"
+    concurrency_per_domain: int = Field(default=2, ge=1, le=32)
+    delay_seconds: float = Field(default=0.5, ge=0, le=60)
+    max_response_mb: int = Field(default=10, ge=1, le=200)
+    timeout_seconds: int = Field(default=30, ge=1, le=600)
+
+
+class AlertRules(_Strict):
+    baseline_days: int = Field(default=21, ge=7, le=60)
+    spike_min_count: int = Field(default=8, ge=1)
+    spike_mad_threshold: float = Field(default=4.0, gt=0)
+    spike_min_ratio: float = Field(default=2.0, ge=1)
+    share_jump_min_posts: int = Field(default=10, ge=1)
+    share_jump_points: float = Field(default=0.25, gt=0, le=1)
+    detractor_min_influence: float = Field(default=0.8, ge=0, le=1)
+    response_clock_hours: float = Field(default=24, gt=0)
+    cooldown_days: int = Field(default=3, ge=0)
+
+
+class Notification(_Strict):
+    kind: Literal["webhook", "slack", "feishu", "dingtalk", "wecom", "email"]
+    # Name of the environment variable holding the URL (or SMTP password for email).
+    secret_env: str
+    to: list[str] = Field(default_factory=list)
+    min_severity: Literal["low", "medium", "high"] = "medium"
+
+
+class Warehouse(_Strict):
+    path: Path = Path("data/koubei.duckdb")
+    staging_dir: Path = Path("data/staging")
+
+
+class Aspect(_Strict):
+    id: str
+    terms: dict[Script, list[str]]
+    severity: float = Field(default=1.0, ge=0, le=5)
+
+
+class Config(_Strict):
+    project: str = "koubei"
+    timezone: str = "Asia/Shanghai"
+    brands: list[Brand] = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    aspects: list[Aspect] = Field(default_factory=list)
+    schedule: Schedule = Schedule()
+    sentiment: Sentiment = Sentiment()
+    crawl: Crawl = Crawl()
+    alerts: AlertRules = AlertRules()
+    notifications: list[Notification] = Field(default_factory=list)
+    warehouse: Warehouse = Warehouse()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        for label, ids in (("brands", [b.id for b in self.brands]), ("sources", [s.id for s in self.sources])):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{label}: duplicate id {dupes[0]!r}")
+        return self
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)") from exc
+
+
+def _expand_env(value: Any, path: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, f"{path}.{i}") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{path}: environment variable {name} is not set (export {name}=...)")
+            return os.environ[name]
+
+        return _ENV_REF.sub(sub, value)
+    return value
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return f"{key}: {first['msg']}"
+
+
+def parse_config(data: Any) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError("(top level): expected a mapping of settings")
+    try:
+        return Config.model_validate(_expand_env(data, ""))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def load_config(path: Path) -> Config:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found (copy koubei.example.yaml and edit it)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_config(data)

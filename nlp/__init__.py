@@ -1,0 +1,1 @@
+"""Pure text and model functions: normalization, matching, sentiment. No database code."""

@@ -1,0 +1,1 @@
+"""Sentiment: the offline base encoder, the project's classifier head and inference."""

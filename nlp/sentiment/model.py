@@ -1,0 +1,122 @@
+"""The project's sentiment classifier: base encoder, retrained top layers, mean-pool head.
+
+The project's own trained part (``nlp/sentiment/weights/``) is the top
+``top_layers`` transformer layers (fp16), a linear head and a calibration
+temperature; the base encoder is rebuilt offline by ``koubei model build``. Loading
+swaps the retrained layers into the base, so inference is one plain BERT pass.
+
+Why top layers rather than LoRA: our machines have no GPU, and training only the
+top layers lets one forward pass over the data cache the lower layers' states, which
+makes CPU training feasible (minutes instead of many hours).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+PREFIX = "query: "  # e5 models expect a role prefix; "query:" is e5's choice for classification
+
+
+@dataclass
+class TrainedPartMeta:
+    model_id: str
+    version: str
+    base_model_id: str
+    top_layers: int = 3
+    temperature: float = 1.0
+    max_length: int = 512
+    labels: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
+    train_wall_seconds: float | None = None
+    train_device: str | None = None
+    train_examples: int | None = None
+    seed: int = 13
+
+
+def mean_pool(states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    mask = attention_mask.unsqueeze(-1).to(states.dtype)
+    return (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+class SentimentClassifier(nn.Module):
+    """BertModel -> mean pool -> dropout -> linear over (negative, neutral, positive)."""
+
+    def __init__(self, encoder: nn.Module, top_layers: int, classes: int = 3, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.top_layers = top_layers
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, classes)
+
+    @property
+    def split_layer(self) -> int:
+        return self.encoder.config.num_hidden_layers - self.top_layers
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.head(self.dropout(mean_pool(states, attention_mask)))
+
+    @torch.no_grad()
+    def lower_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(input of the first trainable layer, frozen final pooled embedding)."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return out.hidden_states[self.split_layer], mean_pool(out.last_hidden_state, attention_mask)
+
+    def forward_upper(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Logits from cached lower-layer states through the trainable top layers."""
+        extended = self.encoder._create_attention_masks(
+            attention_mask=attention_mask,
+            encoder_attention_mask=None,
+            embedding_output=states,
+            encoder_hidden_states=None,
+            past_key_values=None,
+        )
+        for layer in self.encoder.encoder.layer[self.split_layer :]:
+            states = layer(states, attention_mask=extended)
+            if isinstance(states, tuple):
+                states = states[0]
+        return self.head(self.dropout(mean_pool(states, attention_mask)))
+
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        prefix = tuple(f"encoder.encoder.layer.{i}." for i in range(self.split_layer, self.encoder.config.num_hidden_layers))
+        return {k: v for k, v in self.state_dict().items() if k.startswith(prefix) or k.startswith("head.")}
+
+
+def save_trained_part(model: SentimentClassifier, meta: TrainedPartMeta, directory: Path) -> None:
+    """Write the retrained layers and head (fp16) and the metadata; never the base."""
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().to(torch.float16).contiguous() for k, v in model.trainable_state().items()}
+    save_file(state, directory / "trained_part.safetensors")
+    (directory / "meta.json").write_text(json.dumps(asdict(meta), indent=2, ensure_ascii=False) + "\n")
+
+
+def read_meta(directory: Path = WEIGHTS_DIR) -> TrainedPartMeta:
+    return TrainedPartMeta(**json.loads((directory / "meta.json").read_text()))
+
+
+def load_base_classifier(base_dir: Path, top_layers: int) -> SentimentClassifier:
+    from transformers import AutoModel
+
+    base = AutoModel.from_pretrained(base_dir, add_pooling_layer=False)
+    return SentimentClassifier(base, top_layers)
+
+
+def load_classifier(base_dir: Path, directory: Path = WEIGHTS_DIR) -> tuple[SentimentClassifier, TrainedPartMeta]:
+    """The base with the retrained top layers and head swapped in, eval mode, fp32."""
+    from safetensors.torch import load_file
+
+    meta = read_meta(directory)
+    model = load_base_classifier(base_dir, meta.top_layers)
+    trained = {k: v.float() for k, v in load_file(directory / "trained_part.safetensors").items()}
+    missing = set(trained) - set(model.state_dict())
+    if missing:
+        raise ValueError(f"trained part does not fit the base model: {sorted(missing)[:3]}")
+    model.load_state_dict(trained, strict=False)
+    return model.eval(), meta

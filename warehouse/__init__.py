@@ -1,0 +1,1 @@
+"""Everything DuckDB: schema and migrations, bulk loads, analyst views, read helpers."""

@@ -1,0 +1,108 @@
+"""Opening the DuckDB file: migrations on write, clear errors when another process writes.
+
+DuckDB allows one read-write process or many read-only ones. The flow is the only
+writer and keeps its connection short; readers get ``WarehouseBusy`` (or retry with
+backoff) instead of hanging while it writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the DuckDB file for writing."""
+
+
+class WarehouseMissing(FileNotFoundError):
+    """There is no DuckDB file yet."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text or "being used" in text
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in warehouse/migrations, in order."""
+    found = []
+    for entry in resources.files("warehouse.migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply migrations not applied yet, each in its own transaction; returns versions applied."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)")
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if _is_lock_error(exc):
+            raise WarehouseBusy(
+                f"{path} is being written by a running koubei flow; try again when it finishes"
+            ) from None
+        raise
+
+
+@contextlib.contextmanager
+def writer(path: Path, retries: int = 20, wait: float = 0.5) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The read-write connection, migrated; waits (bounded) for readers or another writer."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _retry(lambda: _open(path, False), retries, wait)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def reader(path: Path, retries: int = 0, wait: float = 0.25) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, held only for the ``with`` block."""
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseMissing(f"{path} does not exist yet; run `koubei run` or `koubei demo` first")
+    con = _retry(lambda: _open(path, True), retries, wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _retry(open_fn, retries: int, wait: float):
+    delay = wait
+    for attempt in range(retries + 1):
+        try:
+            return open_fn()
+        except WarehouseBusy:
+            if attempt == retries:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
