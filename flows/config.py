@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import time
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,7 +68,7 @@ class Source(_Strict):
 
 
 class Schedule(_Strict):
-    time: time = time(6, 30)
+    time: clock_time = clock_time(6, 30)
     timezone: str = "Asia/Shanghai"
 
     @field_validator("timezone")
@@ -152,6 +152,15 @@ class Config(_Strict):
 
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)
+
+    def aspect_taxonomy(self) -> list[Aspect]:
+        """The configured aspects, or the packaged default taxonomy (flows/aspects.yaml)."""
+        if self.aspects:
+            return list(self.aspects)
+        from importlib import resources
+
+        data = yaml.safe_load(resources.files("flows").joinpath("aspects.yaml").read_text(encoding="utf-8"))
+        return [Aspect.model_validate(item) for item in data]
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -76,6 +76,8 @@ class SentimentClassifier(nn.Module):
             encoder_hidden_states=None,
             past_key_values=None,
         )
+        if isinstance(extended, tuple):  # (self-attention mask, cross-attention mask)
+            extended = extended[0]
         for layer in self.encoder.encoder.layer[self.split_layer :]:
             states = layer(states, attention_mask=extended)
             if isinstance(states, tuple):

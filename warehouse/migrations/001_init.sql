@@ -124,7 +124,7 @@ CREATE TABLE alerts (
 
 CREATE TABLE alert_events (
     alert_id     VARCHAR NOT NULL,
-    at           TIMESTAMPTZ NOT NULL,
+    event_at     TIMESTAMPTZ NOT NULL,
     actor        VARCHAR NOT NULL,
     from_status  VARCHAR,
     to_status    VARCHAR NOT NULL,
@@ -137,5 +137,5 @@ CREATE TABLE quarantine (
     url         VARCHAR,
     reason      VARCHAR NOT NULL,
     payload     VARCHAR,
-    at          TIMESTAMPTZ NOT NULL
+    quarantined_at TIMESTAMPTZ NOT NULL
 );

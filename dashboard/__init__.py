@@ -1,0 +1,1 @@
+"""The Streamlit dashboard; it reads only through warehouse helpers."""

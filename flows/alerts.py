@@ -1,0 +1,206 @@
+"""Explainable alert rules over warehouse data, and the alert lifecycle.
+
+Every alert carries its rule, a one-sentence reason, the thresholds used and the
+evidence posts. Rules read one day at a time, so a backtest replays them day by day.
+
+Lifecycle: open -> acknowledged -> resolved | dismissed. The same brand and rule
+firing again within the cooldown updates the existing alert (one episode, one alert);
+a resolved one is reopened; a dismissed one stays quiet until the cooldown passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+
+from flows.config import AlertRules
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+STATUSES = ("open", "acknowledged", "resolved", "dismissed")
+TRANSITIONS = {"open": {"acknowledged", "resolved", "dismissed"}, "acknowledged": {"resolved", "dismissed", "open"},
+               "resolved": {"open"}, "dismissed": {"open"}}
+
+
+@dataclass
+class AlertCandidate:
+    brand_id: str
+    rule: str
+    day: date
+    severity: str
+    reason: str
+    thresholds: dict
+    evidence: list[str] = field(default_factory=list)
+
+
+def _daily_negatives(con: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> dict[date, tuple[int, int]]:
+    rows = con.execute(
+        """SELECT local_day, count(*) FILTER (WHERE label = 'negative'), count(*)
+           FROM v_post_brand WHERE brand_id = ? AND local_day BETWEEN ? AND ? GROUP BY 1""",
+        [brand, start, end],
+    ).fetchall()
+    return {d: (neg, total) for d, neg, total in rows}
+
+
+def _evidence(con: duckdb.DuckDBPyConnection, brand: str, day: date, limit: int = 12) -> list[str]:
+    """Negative posts of the day, riskiest first: p_negative x reach (influence, engagement)."""
+    rows = con.execute(
+        """
+        SELECT v.post_key
+        FROM v_post_brand v
+        LEFT JOIN author_scores s ON s.author_key = v.author_key AND s.brand_id = v.brand_id AND s.day = v.local_day
+        WHERE v.brand_id = ? AND v.local_day = ? AND v.label = 'negative'
+        ORDER BY v.p_negative * (0.2 + coalesce(s.influence, 0)) * (1 + ln(1 + coalesce(v.likes, 0) + coalesce(v.replies, 0))) DESC,
+                 v.published_at
+        LIMIT ?
+        """,
+        [brand, day, limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+    """Today's negatives against the median and MAD of the previous ``baseline_days``."""
+    history = _daily_negatives(con, brand, day - timedelta(days=rules.baseline_days), day)
+    today = history.get(day, (0, 0))[0]
+    baseline = [history.get(day - timedelta(days=i), (0, 0))[0] for i in range(1, rules.baseline_days + 1)]
+    median = statistics.median(baseline)
+    mad = statistics.median(abs(x - median) for x in baseline) * 1.4826
+    threshold = median + rules.spike_mad_threshold * max(mad, 1.0)
+    if today < rules.spike_min_count or today < threshold or today < rules.spike_min_ratio * max(median, 1.0):
+        return None
+    return AlertCandidate(
+        brand, "negative_spike", day, "high",
+        f"{today} negative posts about {brand} on {day}, against a usual {median:g} a day (threshold {threshold:.1f}).",
+        {"baseline_days": rules.baseline_days, "baseline_median": median, "baseline_mad": round(mad, 3),
+         "mad_threshold": rules.spike_mad_threshold, "min_count": rules.spike_min_count,
+         "min_ratio": rules.spike_min_ratio, "observed": today},
+        _evidence(con, brand, day),
+    )
+
+
+def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+    history = _daily_negatives(con, brand, day - timedelta(days=rules.baseline_days), day)
+    neg, total = history.get(day, (0, 0))
+    base_neg = sum(v[0] for d, v in history.items() if d < day)
+    base_total = sum(v[1] for d, v in history.items() if d < day)
+    if total < rules.share_jump_min_posts or not base_total:
+        return None
+    share, base_share = neg / total, base_neg / base_total
+    if share - base_share < rules.share_jump_points:
+        return None
+    return AlertCandidate(
+        brand, "negative_share_jump", day, "medium",
+        f"{share:.0%} of {total} posts about {brand} on {day} were negative, against {base_share:.0%} over the previous {rules.baseline_days} days.",
+        {"min_posts": rules.share_jump_min_posts, "jump_points": rules.share_jump_points, "share": round(share, 3), "baseline_share": round(base_share, 3)},
+        _evidence(con, brand, day),
+    )
+
+
+def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+    rows = con.execute(
+        """
+        SELECT v.post_key, au.display_name, s.influence
+        FROM v_post_brand v JOIN author_scores s
+          ON s.author_key = v.author_key AND s.brand_id = v.brand_id AND s.day = v.local_day
+        JOIN authors au ON au.author_key = v.author_key
+        WHERE v.brand_id = ? AND v.local_day = ? AND v.label = 'negative' AND s.influence >= ?
+        ORDER BY s.influence DESC
+        """,
+        [brand, day, rules.detractor_min_influence],
+    ).fetchall()
+    if not rows:
+        return None
+    names = ", ".join(dict.fromkeys(r[1] for r in rows))
+    return AlertCandidate(
+        brand, "influential_detractor", day, "medium",
+        f"Influential author(s) {names} posted negatively about {brand} on {day}.",
+        {"min_influence": rules.detractor_min_influence, "max_influence": round(rows[0][2], 3)},
+        [r[0] for r in rows],
+    )
+
+
+RULES = (negative_spike, negative_share_jump, influential_detractor)
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, brands: list[str], day: date, rules: AlertRules) -> list[AlertCandidate]:
+    found = []
+    for brand in brands:
+        for rule in RULES:
+            candidate = rule(con, brand, day, rules)
+            if candidate:
+                found.append(candidate)
+    return found
+
+
+def _alert_id(brand: str, rule: str, window_key: str) -> str:
+    return hashlib.sha1(f"{brand}|{rule}|{window_key}".encode()).hexdigest()[:16]
+
+
+def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cooldown_days: int) -> dict[str, int]:
+    """Open, update or reopen alerts for the candidates. Returns counts by action."""
+    counts = {"opened": 0, "updated": 0, "reopened": 0, "suppressed": 0}
+    now = datetime.now(UTC)
+    for c in candidates:
+        existing = con.execute(
+            """SELECT alert_id, status, severity, evidence FROM alerts
+               WHERE brand_id = ? AND rule = ? AND last_day >= ? AND day <= ?
+               ORDER BY last_day DESC LIMIT 1""",
+            [c.brand_id, c.rule, c.day - timedelta(days=cooldown_days), c.day],
+        ).fetchone()
+        if existing is None:
+            alert_id = _alert_id(c.brand_id, c.rule, c.day.isoformat())
+            con.execute(
+                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL)",
+                [alert_id, c.brand_id, c.rule, c.day.isoformat(), c.day, c.day, c.severity, c.reason,
+                 json.dumps(c.thresholds), c.evidence, now, now],
+            )
+            _event(con, alert_id, "koubei", None, "open", f"rule {c.rule} fired")
+            counts["opened"] += 1
+            continue
+        alert_id, status, severity, evidence = existing
+        if status == "dismissed":
+            counts["suppressed"] += 1
+            continue
+        merged = list(dict.fromkeys([*evidence, *c.evidence]))[:30]
+        new_severity = max(severity, c.severity, key=SEVERITY_RANK.__getitem__)
+        changed = merged != list(evidence) or new_severity != severity
+        con.execute(
+            """UPDATE alerts SET last_day = greatest(last_day, ?), severity = ?, evidence = ?,
+                      reason = CASE WHEN ? > last_day THEN ? ELSE reason END,
+                      updated_at = CASE WHEN ? THEN ? ELSE updated_at END,
+                      status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END
+               WHERE alert_id = ?""",
+            [c.day, new_severity, merged, c.day, c.reason, changed or status == "resolved", now, alert_id],
+        )
+        if status == "resolved":
+            _event(con, alert_id, "koubei", "resolved", "open", f"rule {c.rule} fired again on {c.day}")
+            counts["reopened"] += 1
+        else:
+            counts["updated"] += 1
+    return counts
+
+
+def _event(con, alert_id: str, actor: str, from_status: str | None, to_status: str, note: str | None) -> None:
+    con.execute("INSERT INTO alert_events VALUES (?, ?, ?, ?, ?, ?)", [alert_id, datetime.now(UTC), actor, from_status, to_status, note])
+
+
+class AlertTransitionError(ValueError):
+    pass
+
+
+def transition(con: duckdb.DuckDBPyConnection, alert_id: str, to_status: str, actor: str, note: str | None = None) -> None:
+    """A person acts on an alert (acknowledge, resolve, dismiss); history is kept."""
+    row = con.execute("SELECT status FROM alerts WHERE alert_id = ?", [alert_id]).fetchone()
+    if row is None:
+        raise AlertTransitionError(f"no alert {alert_id}")
+    if to_status not in TRANSITIONS[row[0]]:
+        raise AlertTransitionError(f"alert {alert_id} is {row[0]}; it cannot become {to_status}")
+    con.execute("BEGIN")
+    con.execute("UPDATE alerts SET status = ?, updated_at = ? WHERE alert_id = ?", [to_status, datetime.now(UTC), alert_id])
+    _event(con, alert_id, actor, row[0], to_status, note)
+    con.execute("COMMIT")

@@ -1,0 +1,109 @@
+"""Analyze stage: clean text, language and script, brands, aspects, intents, sentiment.
+
+Reads posts that have no current analysis for the configured model (or whose text
+changed since), scores them outside any database connection, then writes the rows
+in one short transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from flows.config import Config
+from nlp.sentiment.scorer import Scorer
+from nlp.text.language import detect_language, detect_script
+from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+from nlp.text.normalize import clean_text
+from warehouse.db import writer
+
+ANALYSIS_SCHEMA = pa.schema(
+    [
+        ("post_key", pa.string()),
+        ("model_id", pa.string()),
+        ("model_version", pa.string()),
+        ("is_current", pa.bool_()),
+        ("language", pa.string()),
+        ("script", pa.string()),
+        ("brands", pa.list_(pa.string())),
+        ("aspects", pa.list_(pa.struct([("aspect", pa.string()), ("polarity", pa.string())]))),
+        ("intents", pa.list_(pa.string())),
+        ("label", pa.string()),
+        ("p_negative", pa.float64()),
+        ("p_neutral", pa.float64()),
+        ("p_positive", pa.float64()),
+        ("flags", pa.list_(pa.string())),
+        ("content_hash", pa.string()),
+        ("analyzed_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def pending_posts(db: Path, model_id: str, model_version: str) -> list[tuple[str, str, str]]:
+    with writer(db) as con:
+        return con.execute(
+            """
+            SELECT p.post_key, p.text_raw, p.content_hash FROM posts p
+            LEFT JOIN post_analysis a ON a.post_key = p.post_key AND a.model_id = ? AND a.model_version = ?
+            WHERE a.post_key IS NULL OR a.content_hash <> p.content_hash
+            ORDER BY p.post_key
+            """,
+            [model_id, model_version],
+        ).fetchall()
+
+
+def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Scorer) -> pa.Table:
+    brands = BrandMatcher(config.brands)
+    aspects = AspectMatcher(config.aspect_taxonomy())
+    cleaned = [clean_text(text) for _, text, _ in rows]
+    sentiments = scorer.score(cleaned)
+    now = datetime.now(UTC)
+    records = []
+    for (post_key, _, content_hash), text, sentiment in zip(rows, cleaned, sentiments, strict=True):
+        language = detect_language(text)
+        records.append(
+            {
+                "post_key": post_key, "model_id": scorer.model_id, "model_version": scorer.model_version,
+                "is_current": True, "language": language,
+                "script": detect_script(text) if language == "zh" else None,
+                "brands": brands.match(text), "aspects": aspects.match(text), "intents": match_intents(text),
+                "label": sentiment.label, "p_negative": sentiment.p_negative, "p_neutral": sentiment.p_neutral,
+                "p_positive": sentiment.p_positive, "flags": list(sentiment.flags), "content_hash": content_hash,
+                "analyzed_at": now,
+            }
+        )
+    return pa.Table.from_pylist(records, schema=ANALYSIS_SCHEMA)
+
+
+def write_analysis(db: Path, table: pa.Table, cleaned: dict[str, str]) -> None:
+    with writer(db) as con:
+        con.execute("BEGIN")
+        try:
+            con.register("new_analysis", table)
+            con.register("new_clean", pa.table({"post_key": list(cleaned), "text_clean": list(cleaned.values())}))
+            # Older scores stay for comparison in SQL, but only one row per post is current.
+            con.execute("UPDATE post_analysis SET is_current = FALSE WHERE post_key IN (SELECT post_key FROM new_analysis)")
+            con.execute("INSERT OR REPLACE INTO post_analysis SELECT * FROM new_analysis")
+            con.execute("UPDATE posts SET text_clean = c.text_clean FROM new_clean c WHERE posts.post_key = c.post_key")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("new_analysis")
+            con.unregister("new_clean")
+
+
+def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: Callable[[int, int], None] | None = None) -> int:
+    db = config.warehouse.path
+    rows = pending_posts(db, scorer.model_id, scorer.model_version)
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        table = analyze_rows(part, config, scorer)
+        write_analysis(db, table, {k: clean_text(t) for k, t, _ in part})
+        if progress:
+            progress(min(start + chunk, len(rows)), len(rows))
+    return len(rows)

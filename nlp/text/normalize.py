@@ -1,0 +1,41 @@
+"""``text_clean`` from ``text_raw``: what analysis reads. ``text_raw`` is never changed.
+
+Steps: HTML entities and tag remnants (also broken ones like ``< p> p>``), mojibake
+repair (ftfy), NFKC width folding, zero-width and control characters removed, runs of
+punctuation shortened, URLs / e-mail addresses / phone numbers masked. Emoji and
+emoticons are kept: they carry sentiment.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import ftfy
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>")
+_BROKEN_TAG = re.compile(r"(?:<\s*/?\s*(?:p|br|div|span|b|i|a|img|li|ul)\b\s*>?|\b(?:p|br|div|span)\s*>)", re.I)
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。！？]+", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)|(?<!\d)\(?\d{3}\)?[- .]\d{3}[- .]\d{4}(?!\d)")
+_PUNCT_RUN = re.compile(r"([!?！？。，,.~～…])\1{2,}")
+_SPACES = re.compile(r"[ \t\u3000]+")
+
+
+def clean_text(raw: str) -> str:
+    text = html.unescape(raw or "")
+    text = _TAG.sub(" ", text)
+    text = _BROKEN_TAG.sub(" ", text)
+    text = ftfy.fix_text(text, normalization="NFKC")
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = _URL.sub("<url>", text)
+    text = _EMAIL.sub("<email>", text)
+    text = _PHONE.sub("<phone>", text)
+    text = _PUNCT_RUN.sub(r"\1\1", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,75 @@
+"""Shared fixtures: real parts, started locally (demo site on 127.0.0.1, DuckDB files, Prefect)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_hub_network():
+    """Any attempt to reach the Hugging Face hub fails the test that makes it."""
+    real = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        if isinstance(host, str) and "huggingface" in host:
+            raise AssertionError(f"test reached for the model hub: {host}")
+        return real(host, *args, **kwargs)
+
+    socket.getaddrinfo = guarded
+    yield
+    socket.getaddrinfo = real
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = SHARED / "data"
+    if not path.exists():
+        pytest.skip("../shared/data is not beside the repository")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    path = SHARED / "seeds"
+    if not path.exists():
+        pytest.skip("../shared/seeds is not beside the repository")
+    return path
+
+
+@pytest.fixture(scope="session")
+def base_model_dir() -> Path:
+    from nlp.sentiment.base_build import build_base_model
+
+    return build_base_model()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """The rendered demo story served over HTTP on 127.0.0.1; yields (base_url, root, first, last)."""
+    from crawlers.demo_site.server import DemoServer
+    from flows.demo import prepare_demo
+
+    data_dir = tmp_path_factory.mktemp("demo")
+    root, first, last = prepare_demo(data_dir)
+    with DemoServer(root) as base_url:
+        yield base_url, root, first, last
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,87 @@
+"""Migrations, idempotent Arrow loads and quarantine on a real DuckDB file."""
+
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from warehouse.db import WarehouseBusy, migrations, reader, writer
+from warehouse.load import load_staging_file
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _item(n: int, **extra) -> dict:
+    return {
+        "source_id": "forum", "kind": "post", "url": f"https://forum.example.com/t/1#p{n}", "platform_id": str(n),
+        "author_name": f"user{n % 3}", "author_platform_id": str(n % 3), "author_followers": n,
+        "published_at": datetime(2026, 11, 1, 23, 30, tzinfo=UTC).isoformat(), "text": f"第{n}楼 鲁莫配送很快", **extra,
+    }
+
+
+def _staging(path, items, garbage=()):
+    path.write_text("\n".join([*(json.dumps(i, ensure_ascii=False) for i in items), *garbage]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_migrations_apply_once(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with writer(db) as con:
+        versions = [v for v, _, _ in migrations()]
+        assert con.execute("SELECT list(version ORDER BY version) FROM schema_migrations").fetchone()[0] == versions
+    with writer(db) as con:  # second open applies nothing and keeps the rows
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(versions)
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert {"v_daily_sentiment", "v_open_alerts", "v_advocates", "v_complaint_pareto"} <= views
+
+
+def test_load_is_idempotent_and_quarantines_bad_lines(tmp_path):
+    db = tmp_path / "w.duckdb"
+    staging = _staging(tmp_path / "s.jsonl", [_item(n) for n in range(50)], garbage=['{"source_id": "forum", "text": ""}', '{"torn line'])
+    with writer(db) as con:
+        first = load_staging_file(con, staging, "run1", ZONE)
+        counts = con.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)").fetchone()
+        load_staging_file(con, staging, "run2", ZONE)
+        load_staging_file(con, staging, "run1", ZONE)
+        again = con.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)").fetchone()
+        day, followers = con.execute("SELECT local_day, (SELECT max(followers) FROM authors) FROM posts LIMIT 1").fetchone()
+        reasons = [r[0] for r in con.execute("SELECT reason FROM quarantine ORDER BY reason").fetchall()]
+    assert first.posts == 50 and first.quarantined == 2
+    assert counts == (50, 3, 2) and again == (50, 3, 4)  # run2 quarantines its own 2; reloading run1 adds none
+    assert str(day) == "2026-11-02"  # 23:30 UTC is the next morning in Shanghai
+    assert followers == 49  # an author keeps the highest follower count seen
+    assert any("kind" in r or "url" in r for r in reasons) and any("line" in r or "json" in r.lower() for r in reasons)
+
+
+def test_engagement_refreshes_without_new_rows(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with writer(db) as con:
+        load_staging_file(con, _staging(tmp_path / "a.jsonl", [_item(1, likes=3)]), "r1", ZONE)
+        load_staging_file(con, _staging(tmp_path / "b.jsonl", [_item(1, likes=9)]), "r2", ZONE)
+        assert con.execute("SELECT count(*), max(likes), any_value(first_run_id) FROM posts").fetchone() == (1, 9, "r1")
+
+
+def test_reader_fails_fast_while_a_writer_holds_the_file(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "w.duckdb"
+    with writer(db):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        started = time.time()
+        with pytest.raises(WarehouseBusy, match="being written by a running koubei flow"), reader(db):
+            pass
+        assert time.time() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    with reader(db) as con:
+        assert con.execute("SELECT 1").fetchone() == (1,)
+    assert isinstance(con, duckdb.DuckDBPyConnection)
