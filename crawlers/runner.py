@@ -41,7 +41,17 @@ def run_crawl(source: dict, crawl: dict, staging_file: Path, timeout: float = 36
     """Crawl one source in a subprocess; stats are read from ``<staging>.stats.json``."""
     stats_file = staging_file.with_suffix(".stats.json")
     stats_file.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "crawlers.runner", "--source", json.dumps(source), "--crawl", json.dumps(crawl), "--out", str(staging_file)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawlers.runner",
+        "--source",
+        json.dumps(source),
+        "--crawl",
+        json.dumps(crawl),
+        "--out",
+        str(staging_file),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         code, tail = proc.returncode, proc.stderr[-2000:]

@@ -22,8 +22,12 @@ from flows.config import AlertRules
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
-TRANSITIONS = {"open": {"acknowledged", "resolved", "dismissed"}, "acknowledged": {"resolved", "dismissed", "open"},
-               "resolved": {"open"}, "dismissed": {"open"}}
+TRANSITIONS = {
+    "open": {"acknowledged", "resolved", "dismissed"},
+    "acknowledged": {"resolved", "dismissed", "open"},
+    "resolved": {"open"},
+    "dismissed": {"open"},
+}
 
 
 @dataclass
@@ -74,11 +78,20 @@ def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandid
     if today < rules.spike_min_count or today < threshold or today < rules.spike_min_ratio * max(median, 1.0):
         return None
     return AlertCandidate(
-        brand, "negative_spike", day, "high",
+        brand,
+        "negative_spike",
+        day,
+        "high",
         f"{today} negative posts about {brand} on {day}, against a usual {median:g} a day (threshold {threshold:.1f}).",
-        {"baseline_days": rules.baseline_days, "baseline_median": median, "baseline_mad": round(mad, 3),
-         "mad_threshold": rules.spike_mad_threshold, "min_count": rules.spike_min_count,
-         "min_ratio": rules.spike_min_ratio, "observed": today},
+        {
+            "baseline_days": rules.baseline_days,
+            "baseline_median": median,
+            "baseline_mad": round(mad, 3),
+            "mad_threshold": rules.spike_mad_threshold,
+            "min_count": rules.spike_min_count,
+            "min_ratio": rules.spike_min_ratio,
+            "observed": today,
+        },
         _evidence(con, brand, day),
     )
 
@@ -94,9 +107,17 @@ def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertC
     if share - base_share < rules.share_jump_points:
         return None
     return AlertCandidate(
-        brand, "negative_share_jump", day, "medium",
+        brand,
+        "negative_share_jump",
+        day,
+        "medium",
         f"{share:.0%} of {total} posts about {brand} on {day} were negative, against {base_share:.0%} over the previous {rules.baseline_days} days.",
-        {"min_posts": rules.share_jump_min_posts, "jump_points": rules.share_jump_points, "share": round(share, 3), "baseline_share": round(base_share, 3)},
+        {
+            "min_posts": rules.share_jump_min_posts,
+            "jump_points": rules.share_jump_points,
+            "share": round(share, 3),
+            "baseline_share": round(base_share, 3),
+        },
         _evidence(con, brand, day),
     )
 
@@ -117,7 +138,10 @@ def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> Aler
         return None
     names = ", ".join(dict.fromkeys(r[1] for r in rows))
     return AlertCandidate(
-        brand, "influential_detractor", day, "medium",
+        brand,
+        "influential_detractor",
+        day,
+        "medium",
         f"Influential author(s) {names} posted negatively about {brand} on {day}.",
         {"min_influence": rules.detractor_min_influence, "max_influence": round(rows[0][2], 3)},
         [r[0] for r in rows],
@@ -156,8 +180,20 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
             alert_id = _alert_id(c.brand_id, c.rule, c.day.isoformat())
             con.execute(
                 "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL)",
-                [alert_id, c.brand_id, c.rule, c.day.isoformat(), c.day, c.day, c.severity, c.reason,
-                 json.dumps(c.thresholds), c.evidence, now, now],
+                [
+                    alert_id,
+                    c.brand_id,
+                    c.rule,
+                    c.day.isoformat(),
+                    c.day,
+                    c.day,
+                    c.severity,
+                    c.reason,
+                    json.dumps(c.thresholds),
+                    c.evidence,
+                    now,
+                    now,
+                ],
             )
             _event(con, alert_id, "koubei", None, "open", f"rule {c.rule} fired")
             counts["opened"] += 1
@@ -186,7 +222,9 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
 
 
 def _event(con, alert_id: str, actor: str, from_status: str | None, to_status: str, note: str | None) -> None:
-    con.execute("INSERT INTO alert_events VALUES (?, ?, ?, ?, ?, ?)", [alert_id, datetime.now(UTC), actor, from_status, to_status, note])
+    con.execute(
+        "INSERT INTO alert_events VALUES (?, ?, ?, ?, ?, ?)", [alert_id, datetime.now(UTC), actor, from_status, to_status, note]
+    )
 
 
 class AlertTransitionError(ValueError):

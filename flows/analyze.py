@@ -66,12 +66,21 @@ def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Score
         language = detect_language(text)
         records.append(
             {
-                "post_key": post_key, "model_id": scorer.model_id, "model_version": scorer.model_version,
-                "is_current": True, "language": language,
+                "post_key": post_key,
+                "model_id": scorer.model_id,
+                "model_version": scorer.model_version,
+                "is_current": True,
+                "language": language,
                 "script": detect_script(text) if language == "zh" else None,
-                "brands": brands.match(text), "aspects": aspects.match(text), "intents": match_intents(text),
-                "label": sentiment.label, "p_negative": sentiment.p_negative, "p_neutral": sentiment.p_neutral,
-                "p_positive": sentiment.p_positive, "flags": list(sentiment.flags), "content_hash": content_hash,
+                "brands": brands.match(text),
+                "aspects": aspects.match(text),
+                "intents": match_intents(text),
+                "label": sentiment.label,
+                "p_negative": sentiment.p_negative,
+                "p_neutral": sentiment.p_neutral,
+                "p_positive": sentiment.p_positive,
+                "flags": list(sentiment.flags),
+                "content_hash": content_hash,
                 "analyzed_at": now,
             }
         )

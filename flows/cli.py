@@ -23,7 +23,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="koubei: social listening and reputation risk for Chinese and English customer talk.", no_args_is_help=True)
+app = typer.Typer(
+    help="koubei: social listening and reputation risk for Chinese and English customer talk.", no_args_is_help=True
+)
 config_app = typer.Typer(help="Check the config file.", no_args_is_help=True)
 model_app = typer.Typer(help="Build, train, evaluate and run the sentiment model.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -65,13 +67,18 @@ def _load(config: Path):
 def config_check(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Validate the config file and list what it watches."""
     cfg = _load(config)
-    console.print(f"[green]ok[/green] {config}: {len(cfg.brands)} brands, {len(cfg.sources)} sources, "
-                  f"{len(cfg.aspect_taxonomy())} complaint areas, daily at {cfg.schedule.time} {cfg.schedule.timezone}")
+    console.print(
+        f"[green]ok[/green] {config}: {len(cfg.brands)} brands, {len(cfg.sources)} sources, "
+        f"{len(cfg.aspect_taxonomy())} complaint areas, daily at {cfg.schedule.time} {cfg.schedule.timezone}"
+    )
 
 
 @app.command()
 @friendly
-def run(config: ConfigOpt = DEFAULT_CONFIG, day: Annotated[str | None, typer.Option(help="Day to score and alert on (default yesterday).")] = None) -> None:
+def run(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    day: Annotated[str | None, typer.Option(help="Day to score and alert on (default yesterday).")] = None,
+) -> None:
     """Run the daily flow once, now."""
     from flows.daily import daily
     from flows.summary import summary_markdown
@@ -119,7 +126,7 @@ def demo(data_dir: Annotated[Path, typer.Option(help="Where the demo's site, con
         backfill_flow(str(config), first, last, True)
     cfg = _load(config)
     console.print(summary_markdown(cfg.warehouse.path))
-    console.print(f"\nDuckDB: {cfg.warehouse.path}\nQuery it:  koubei sql --config {config} \"select count(*) from posts\"")
+    console.print(f'\nDuckDB: {cfg.warehouse.path}\nQuery it:  koubei sql --config {config} "select count(*) from posts"')
     console.print(f"Dashboard: koubei dashboard --config {config}   (then open http://127.0.0.1:8501)")
 
 
@@ -183,13 +190,32 @@ def dashboard(config: ConfigOpt = DEFAULT_CONFIG, port: int = 8501) -> None:
     _load(config)
     app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
     env = {**os.environ, "KOUBEI_CONFIG": str(config.resolve())}
-    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", "127.0.0.1",
-                    "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"], env=env, check=False)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(app_path),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        check=False,
+    )
 
 
 @app.command()
 @friendly
-def extract(file: Path, url: Annotated[str, typer.Option(help="The URL the page was saved from.")], timezone: str = "UTC") -> None:
+def extract(
+    file: Path, url: Annotated[str, typer.Option(help="The URL the page was saved from.")], timezone: str = "UTC"
+) -> None:
     """Run the crawl's extraction on one saved page; prints one JSON object per post or review."""
     from zoneinfo import ZoneInfo
 
@@ -199,15 +225,35 @@ def extract(file: Path, url: Annotated[str, typer.Option(help="The URL the page 
     body = file.read_bytes()
     result = extract_page(body, url, "extract", ZoneInfo(timezone))
     for post in result.posts:
-        record = {"kind": post.get("kind"), "author": post.get("author_name"), "published": post["published_at"].isoformat() if post.get("published_at") else None,
-                  "text": post.get("text"), "rating": post.get("rating"), "thread_title": post.get("thread_title"), "url": post.get("url"),
-                  **{k: v for k, v in post.items() if k not in ("published_at", "text", "url", "kind", "rating", "thread_title")}}
+        record = {
+            "kind": post.get("kind"),
+            "author": post.get("author_name"),
+            "published": post["published_at"].isoformat() if post.get("published_at") else None,
+            "text": post.get("text"),
+            "rating": post.get("rating"),
+            "thread_title": post.get("thread_title"),
+            "url": post.get("url"),
+            **{k: v for k, v in post.items() if k not in ("published_at", "text", "url", "kind", "rating", "thread_title")},
+        }
         print(json.dumps(record, ensure_ascii=False, default=str))
     if result.engine == "structured":
         from crawlers.encoding import decode_html
 
         for agg in aggregate_ratings(decode_html(body)[0], url):
-            print(json.dumps({"kind": "aggregate_rating", "author": None, "published": None, "text": None, "thread_title": None, "url": url, **agg}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "kind": "aggregate_rating",
+                        "author": None,
+                        "published": None,
+                        "text": None,
+                        "thread_title": None,
+                        "url": url,
+                        **agg,
+                    },
+                    ensure_ascii=False,
+                )
+            )
 
 
 @model_app.command("build")
@@ -236,7 +282,9 @@ def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 2, seed
 
 @model_app.command("eval")
 @friendly
-def model_eval(card: Path = Path("docs/model-card.md"), quick: Annotated[bool, typer.Option(help="Cap each dev set at 300 rows.")] = False) -> None:
+def model_eval(
+    card: Path = Path("docs/model-card.md"), quick: Annotated[bool, typer.Option(help="Cap each dev set at 300 rows.")] = False
+) -> None:
     """Evaluate on held-out dev sets (all three scripts) with baselines; writes the model card."""
     from nlp.sentiment.evaluate import run_evaluation
 

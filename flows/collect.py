@@ -49,8 +49,16 @@ def crawl_source(config: Config, source: Source, run_id: str, run_date: date, fl
         con.execute(
             """UPDATE crawl_runs SET finished_at = ?, status = ?, pages = ?, items = ?, rejected = ?, errors = ?
                WHERE run_id = ? AND source_id = ?""",
-            [datetime.now(UTC), "crawled" if stats.ok else "failed", stats.pages, stats.items, stats.rejected,
-             json.dumps(stats.errors), run_id, source.id],
+            [
+                datetime.now(UTC),
+                "crawled" if stats.ok else "failed",
+                stats.pages,
+                stats.items,
+                stats.rejected,
+                json.dumps(stats.errors),
+                run_id,
+                source.id,
+            ],
         )
     return stats
 

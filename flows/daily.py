@@ -42,7 +42,9 @@ def _config(path: str) -> Config:
 def crawl_task(config_path: str, source_id: str, run_id: str, run_date: date, flow_name: str) -> dict:
     config = _config(config_path)
     stats = crawl_source(config, config.source(source_id), run_id, run_date, flow_name)
-    get_run_logger().info("crawl %s: %s pages, %s items, %s rejected, errors %s", source_id, stats.pages, stats.items, stats.rejected, stats.errors)
+    get_run_logger().info(
+        "crawl %s: %s pages, %s items, %s rejected, errors %s", source_id, stats.pages, stats.items, stats.rejected, stats.errors
+    )
     if not stats.ok:
         raise RuntimeError(f"crawl of {source_id} failed: {stats.errors}")
     return stats_dict(stats)
@@ -115,11 +117,19 @@ def _pipeline(config_path: str, days: list[date], crawl: bool, flow_name: str) -
     notified = notify_task(config_path)
     summary = summary_markdown(config.warehouse.path)
     create_markdown_artifact(
-        key=flow_name, markdown=f"# koubei {flow_name} run {run_id}\n\nDays: {days[0]} to {days[-1]}\n\n{summary}",
+        key=flow_name,
+        markdown=f"# koubei {flow_name} run {run_id}\n\nDays: {days[0]} to {days[-1]}\n\n{summary}",
         description="koubei run summary",
     )
-    return {"run_id": run_id, "crawled": crawled, "loaded": loaded, "analyzed": analyzed, "scored": scored,
-            "alerts": alerted, "notified": notified}
+    return {
+        "run_id": run_id,
+        "crawled": crawled,
+        "loaded": loaded,
+        "analyzed": analyzed,
+        "scored": scored,
+        "alerts": alerted,
+        "notified": notified,
+    }
 
 
 def last_complete_day(config: Config) -> date:

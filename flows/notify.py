@@ -36,7 +36,10 @@ def payload(kind: str, alert: dict) -> dict:
         return {"msg_type": "text", "content": {"text": text}}
     if kind in ("dingtalk", "wecom"):
         return {"msgtype": "text", "text": {"content": text}}
-    return {"event": "alert", "alert": {k: (str(v) if not isinstance(v, int | float | str | list | None) else v) for k, v in alert.items()}}
+    return {
+        "event": "alert",
+        "alert": {k: (str(v) if not isinstance(v, int | float | str | list | None) else v) for k, v in alert.items()},
+    }
 
 
 def send(target: Notification, alert: dict, timeout: float = 10) -> None:
@@ -57,9 +60,13 @@ def send(target: Notification, alert: dict, timeout: float = 10) -> None:
                 smtp.login(user, password)
             smtp.send_message(message)
         return
-    request = urllib.request.Request(secret, data=json.dumps(payload(target.kind, alert), ensure_ascii=False).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - URL comes from the operator's env
+    request = urllib.request.Request(
+        secret,
+        data=json.dumps(payload(target.kind, alert), ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         if response.status >= 300:
             raise NotifyError(f"{target.kind} answered HTTP {response.status}")
 

@@ -107,7 +107,18 @@ def store_scores(con: duckdb.DuckDBPyConnection, day: date) -> int:
     try:
         con.execute("DELETE FROM author_scores WHERE day = ?", [day])
         if not scores.empty:
-            cols = ["day", "brand_id", "author_key", "influence", "mentions", "positive", "negative", "recommends", "advocacy", "detraction"]
+            cols = [
+                "day",
+                "brand_id",
+                "author_key",
+                "influence",
+                "mentions",
+                "positive",
+                "negative",
+                "recommends",
+                "advocacy",
+                "detraction",
+            ]
             con.register("scores_df", pa.Table.from_pandas(scores[cols], preserve_index=False))
             con.execute(f"INSERT INTO author_scores ({', '.join(cols)}) SELECT {', '.join(cols)} FROM scores_df")
             con.unregister("scores_df")

@@ -22,7 +22,7 @@ LOCAL_API = "http://127.0.0.1:4200/api"
 
 def _healthy(api: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
             return response.status == 200
     except OSError:
         return False
@@ -31,8 +31,11 @@ def _healthy(api: str) -> bool:
 def start_local_server(api: str = LOCAL_API, wait_seconds: int = 90) -> subprocess.Popen | None:
     if _healthy(api):
         return None
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", "4200"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", "4200"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + wait_seconds
     while time.time() < deadline:
         if _healthy(api):

@@ -40,7 +40,9 @@ def migrations() -> list[tuple[int, str, str]]:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply migrations not applied yet, each in its own transaction; returns versions applied."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
+    )
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, sql in migrations():
@@ -63,9 +65,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if _is_lock_error(exc):
-            raise WarehouseBusy(
-                f"{path} is being written by a running koubei flow; try again when it finishes"
-            ) from None
+            raise WarehouseBusy(f"{path} is being written by a running koubei flow; try again when it finishes") from None
         raise
 
 

@@ -230,7 +230,14 @@ def quarantine(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[Quarantin
         return
     table = pa.Table.from_pylist(
         [
-            {"run_id": run_id, "source_id": q.source_id, "url": q.url, "reason": q.reason, "payload": q.payload, "quarantined_at": datetime.now(UTC)}
+            {
+                "run_id": run_id,
+                "source_id": q.source_id,
+                "url": q.url,
+                "reason": q.reason,
+                "payload": q.payload,
+                "quarantined_at": datetime.now(UTC),
+            }
             for q in rows
         ]
     )

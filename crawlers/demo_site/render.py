@@ -65,7 +65,9 @@ def _render_reviews(root: Path, start: date, posts: list[DemoPost]) -> None:
     _write(
         root,
         "reviews/index.html",
-        "<html><body><h1>点评</h1>" + "".join(f'<a class="product" href="/reviews/{b}.html">{escape(n)}</a>' for b, n in PRODUCTS.items()) + "</body></html>",
+        "<html><body><h1>点评</h1>"
+        + "".join(f'<a class="product" href="/reviews/{b}.html">{escape(n)}</a>' for b, n in PRODUCTS.items())
+        + "</body></html>",
     )
     for brand, product in PRODUCTS.items():
         reviews = sorted((p for p in posts if p.brand == brand), key=lambda p: (p.day, p.hour, p.minute), reverse=True)
@@ -90,7 +92,7 @@ def _render_reviews(root: Path, start: date, posts: list[DemoPost]) -> None:
             html = (
                 f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(product)} 点评</title>'
                 f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script></head>'
-                f"<body><h1>{escape(product)}</h1><div class=\"pager\">{nav}</div></body></html>"
+                f'<body><h1>{escape(product)}</h1><div class="pager">{nav}</div></body></html>'
             )
             _write(root, query_file(f"reviews/{brand}.html", f"page={page}" if page > 1 else ""), html)
 
@@ -141,7 +143,7 @@ def _discuz_title(thread: list[DemoPost]) -> str:
 
 DISCUZ_HEAD = (
     '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk" />'
-    '<title>{title} - 生活消费 - 口碑社区 - Powered by Discuz!</title>'
+    "<title>{title} - 生活消费 - 口碑社区 - Powered by Discuz!</title>"
     '<meta name="generator" content="Discuz! X3.4" /></head><body id="nv_forum">'
     '<div id="toptb">登录 | 立即注册</div>'
 )
@@ -193,7 +195,7 @@ def _discuz_post(post: DemoPost, pid: int, floor: int, start: date, first_pid: i
         text = f'<i class="pstatus"> 本帖最后由 {escape(a.name)} 于 {when} 编辑 </i><br />' + text
     quote = ""
     if floor > 1 and post.day % 5 == 0:
-        quote = f'<div class="quote"><blockquote>引用 1# 楼主的帖子</blockquote></div>'
+        quote = '<div class="quote"><blockquote>引用 1# 楼主的帖子</blockquote></div>'
     floor_label = "楼主" if floor == 1 else f"<em>{floor}</em><sup>#</sup>"
     return (
         f'<div id="post_{pid}"><table id="pid{pid}" class="plhin"><tr>'
@@ -232,7 +234,7 @@ def _render_phpbb(root: Path, start: date, posts: list[DemoPost]) -> None:
             )
             html = (
                 '<!DOCTYPE html><html dir="ltr" lang="en-gb"><head><meta charset="utf-8" /><title>'
-                f"{escape(title)} - Lumo &amp; friends users forum</title></head><body id=\"phpbb\" class=\"section-viewtopic\">"
+                f'{escape(title)} - Lumo &amp; friends users forum</title></head><body id="phpbb" class="section-viewtopic">'
                 f'<h2 class="topic-title"><a href="./viewtopic.php?t={tid}">{escape(title)}</a></h2>{"".join(body)}'
                 f'<div class="pagination"><ul>{nav}</ul></div><p class="copyright">Powered by phpBB&reg; Forum Software</p></body></html>'
             )
@@ -272,7 +274,7 @@ def _render_rss(root: Path, start: date, posts: list[DemoPost]) -> None:
         link = f"/rss/posts/{n + 1}.html"
         pub = format_datetime(post.published(start))
         items.append(
-            f"<item><title>{escape(post.text[:40])}</title><link>{link}</link><guid isPermaLink=\"false\">demo-rss-{n + 1}</guid>"
+            f'<item><title>{escape(post.text[:40])}</title><link>{link}</link><guid isPermaLink="false">demo-rss-{n + 1}</guid>'
             f"<pubDate>{pub}</pubDate><dc:creator>{escape(post.author.name)}</dc:creator><description>{escape(post.text)}</description></item>"
         )
         _write(root, f"rss/posts/{n + 1}.html", f"<html><body><article><p>{escape(post.text)}</p></article></body></html>")

@@ -69,7 +69,10 @@ BRAND_NAMES = {
 }
 
 INFLUENCER = Author("数码老王", 88001, 52000, 3811, "版主", -900)
-ADVOCATES_ZH = [Author("小雨爱生活", 88002, 8600, 1290, "金牌会员", -600), Author("阿杰测评", 88003, 12400, 2077, "认证达人", -700)]
+ADVOCATES_ZH = [
+    Author("小雨爱生活", 88002, 8600, 1290, "金牌会员", -600),
+    Author("阿杰测评", 88003, 12400, 2077, "认证达人", -700),
+]
 ADVOCATE_EN = Author("amy_eats_well", 501, 3100, 845, "Veteran", -500)
 
 EN_POSITIVE = [
@@ -144,7 +147,16 @@ def _regular_authors(rng: random.Random, prefix: str, count: int, zh: bool) -> l
     authors = []
     for i in range(count):
         name = pool[i % len(pool)] + ("" if i < len(pool) else str(i))
-        authors.append(Author(name, 1000 + i + (0 if zh else 5000), rng.randint(0, 900), rng.randint(5, 800), "会员" if zh else "Member", -rng.randint(60, 900)))
+        authors.append(
+            Author(
+                name,
+                1000 + i + (0 if zh else 5000),
+                rng.randint(0, 900),
+                rng.randint(5, 800),
+                "会员" if zh else "Member",
+                -rng.randint(60, 900),
+            )
+        )
     return authors
 
 
@@ -182,16 +194,32 @@ def build_story(seed: int = SEED) -> list[DemoPost]:
         # Advocates praise Lumo every few days.
         if day % 3 == 0:
             h, m = when()
-            posts.append(DemoPost(day, h, m, "discuz", ADVOCATES_ZH[day % 2], rng.choice(ZH_ADVOCATE), "lumo", likes=rng.randint(20, 60), tags=["advocate"]))
+            posts.append(
+                DemoPost(
+                    day,
+                    h,
+                    m,
+                    "discuz",
+                    ADVOCATES_ZH[day % 2],
+                    rng.choice(ZH_ADVOCATE),
+                    "lumo",
+                    likes=rng.randint(20, 60),
+                    tags=["advocate"],
+                )
+            )
         if day % 4 == 1:
             h, m = when()
             text = rng.choice(EN_POSITIVE).format(b="Lumo")
             posts.append(DemoPost(day, h, m, "phpbb", ADVOCATE_EN, text, "lumo", likes=rng.randint(5, 30), tags=["advocate"]))
         if day == BURST_DAY:
-            posts.append(DemoPost(day, 9, 12, "discuz", INFLUENCER, ZH_BURST_ORIGINAL, "lumo", likes=1840, tags=["burst", "origin"]))
+            posts.append(
+                DemoPost(day, 9, 12, "discuz", INFLUENCER, ZH_BURST_ORIGINAL, "lumo", likes=1840, tags=["burst", "origin"])
+            )
             # Near-copies from accounts registered the same day (水军-style amplification).
             for i in range(6):
-                copy = ZH_BURST_ORIGINAL.replace("最近", rng.choice(["这几天", "最近", "近期"])).replace("好几位", rng.choice(["好几位", "很多", "几个"]))
+                copy = ZH_BURST_ORIGINAL.replace("最近", rng.choice(["这几天", "最近", "近期"])).replace(
+                    "好几位", rng.choice(["好几位", "很多", "几个"])
+                )
                 shill = Author(f"用户{7310 + i}", 97310 + i, 0, 1 + i % 2, "新手上路", day)
                 posts.append(DemoPost(day, 10 + i // 3, 5 + 7 * i, "discuz", shill, copy, "lumo", tags=["burst", "copy"]))
         if burst:
@@ -202,7 +230,11 @@ def build_story(seed: int = SEED) -> list[DemoPost]:
                     text, author = rng.choice(EN_BURST).format(b="Lumo"), rng.choice(en_people)
                 else:
                     text, author = rng.choice(ZH_BURST_VARIANTS), rng.choice(zh_people)
-                posts.append(DemoPost(day, max(h, 10), m, site, author, text, "lumo", rating=1 if site == "reviews" else None, tags=["burst"]))
+                posts.append(
+                    DemoPost(
+                        day, max(h, 10), m, site, author, text, "lumo", rating=1 if site == "reviews" else None, tags=["burst"]
+                    )
+                )
     _traditional_voices(posts, rng)
     return sorted(posts, key=lambda p: (p.day, p.hour, p.minute))
 

@@ -33,7 +33,8 @@ def extract(body: bytes, url: str, source_id: str, zone: ZoneInfo) -> PageResult
     if root is None:
         return result
     for entry in root.xpath("//item | //atom:entry", namespaces=_NS):
-        def get(*paths: str) -> str | None:
+
+        def get(*paths: str, entry=entry) -> str | None:
             for path in paths:
                 found = entry.xpath(path, namespaces=_NS)
                 if found:
@@ -53,7 +54,9 @@ def extract(body: bytes, url: str, source_id: str, zone: ZoneInfo) -> PageResult
                 "url": urljoin(url, (link or url).strip()),
                 "platform_id": get("guid/text()", "atom:id/text()"),
                 "thread_title": get("title/text()", "atom:title/text()"),
-                "author_name": (get("dc:creator/text()", "author/text()", "atom:author/atom:name/text()") or "feed").strip()[:200],
+                "author_name": (get("dc:creator/text()", "author/text()", "atom:author/atom:name/text()") or "feed").strip()[
+                    :200
+                ],
                 "published_at": parse_time(get("pubDate/text()", "atom:published/text()", "atom:updated/text()"), zone),
                 "text": text,
             }

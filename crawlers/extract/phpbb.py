@@ -11,13 +11,17 @@ from crawlers.extract.common import PageResult, element_text, first_int, parse_t
 
 def is_phpbb(doc) -> bool:
     body_class = " ".join(doc.xpath("//body/@class"))
-    return "section-view" in body_class or bool(doc.xpath("//*[contains(text(),'Powered by')]/a[contains(@href,'phpbb')]")) or bool(
-        doc.xpath("//div[contains(@class,'post') and starts-with(@id,'p')]//div[contains(@class,'postbody')]")
+    return (
+        "section-view" in body_class
+        or bool(doc.xpath("//*[contains(text(),'Powered by')]/a[contains(@href,'phpbb')]"))
+        or bool(doc.xpath("//div[contains(@class,'post') and starts-with(@id,'p')]//div[contains(@class,'postbody')]"))
     )
 
 
 def _profile_figure(post, css: str, label: str) -> int | None:
-    hits = post.xpath(f".//dd[contains(@class,'{css}')]") or [dd for dd in post.xpath(".//dl[contains(@class,'postprofile')]/dd") if label in dd.text_content()]
+    hits = post.xpath(f".//dd[contains(@class,'{css}')]") or [
+        dd for dd in post.xpath(".//dl[contains(@class,'postprofile')]/dd") if label in dd.text_content()
+    ]
     return first_int(re.sub(r"^\D*:", "", hits[0].text_content())) if hits else None
 
 
@@ -39,7 +43,9 @@ def extract(doc, url: str, source_id: str, zone: ZoneInfo) -> PageResult:
             q.drop_tree()
         user = post.xpath(".//dl[contains(@class,'postprofile')]//a[contains(@class,'username')]")
         uid = re.search(r"[?&]u=(\d+)", user[0].get("href", "")) if user else None
-        times = post.xpath(".//p[contains(@class,'author')]//time/@datetime") or post.xpath(".//p[contains(@class,'author')]//text()")
+        times = post.xpath(".//p[contains(@class,'author')]//time/@datetime") or post.xpath(
+            ".//p[contains(@class,'author')]//text()"
+        )
         floor = start + index + 1
         if floor == 1:
             first_pid = pid

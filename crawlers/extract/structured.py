@@ -9,7 +9,13 @@ import extruct
 
 from crawlers.extract.common import PageResult, first_int, parse_time
 
-POST_TYPES = {"Review": "review", "DiscussionForumPosting": "post", "Comment": "comment", "SocialMediaPosting": "post", "Answer": "comment"}
+POST_TYPES = {
+    "Review": "review",
+    "DiscussionForumPosting": "post",
+    "Comment": "comment",
+    "SocialMediaPosting": "post",
+    "Answer": "comment",
+}
 
 
 def structured_items(html: str, url: str) -> list[dict]:
@@ -55,7 +61,9 @@ def _number(value) -> float | None:
         return None
 
 
-def _post(node: dict, kind: str, url: str, source_id: str, zone: ZoneInfo, item_name: str | None, thread_title: str | None) -> dict | None:
+def _post(
+    node: dict, kind: str, url: str, source_id: str, zone: ZoneInfo, item_name: str | None, thread_title: str | None
+) -> dict | None:
     text = node.get("reviewBody") or node.get("articleBody") or node.get("text") or node.get("description")
     if not text:
         return None
@@ -64,7 +72,10 @@ def _post(node: dict, kind: str, url: str, source_id: str, zone: ZoneInfo, item_
     author_name = _name(author) or "anonymous"
     author_url = urljoin(url, author["url"]) if isinstance(author, dict) and author.get("url") else None
     rating = node.get("reviewRating") or {}
-    stats = {s.get("interactionType", "").rsplit("/", 1)[-1]: s.get("userInteractionCount") for s in _as_list(node.get("interactionStatistic"))}
+    stats = {
+        s.get("interactionType", "").rsplit("/", 1)[-1]: s.get("userInteractionCount")
+        for s in _as_list(node.get("interactionStatistic"))
+    }
     return {
         "source_id": source_id,
         "kind": kind,
@@ -118,5 +129,12 @@ def aggregate_ratings(html: str, url: str) -> list[dict]:
     for item in structured_items(html, url):
         agg = item.get("aggregateRating")
         if isinstance(agg, dict):
-            out.append({"item_name": item.get("name"), "rating": _number(agg), "count": agg.get("reviewCount") or agg.get("ratingCount"), "rating_max": _number(agg.get("bestRating"))})
+            out.append(
+                {
+                    "item_name": item.get("name"),
+                    "rating": _number(agg),
+                    "count": agg.get("reviewCount") or agg.get("ratingCount"),
+                    "rating_max": _number(agg.get("bestRating")),
+                }
+            )
     return out

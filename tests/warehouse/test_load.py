@@ -15,9 +15,16 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 def _item(n: int, **extra) -> dict:
     return {
-        "source_id": "forum", "kind": "post", "url": f"https://forum.example.com/t/1#p{n}", "platform_id": str(n),
-        "author_name": f"user{n % 3}", "author_platform_id": str(n % 3), "author_followers": n,
-        "published_at": datetime(2026, 11, 1, 23, 30, tzinfo=UTC).isoformat(), "text": f"第{n}楼 鲁莫配送很快", **extra,
+        "source_id": "forum",
+        "kind": "post",
+        "url": f"https://forum.example.com/t/1#p{n}",
+        "platform_id": str(n),
+        "author_name": f"user{n % 3}",
+        "author_platform_id": str(n % 3),
+        "author_followers": n,
+        "published_at": datetime(2026, 11, 1, 23, 30, tzinfo=UTC).isoformat(),
+        "text": f"第{n}楼 鲁莫配送很快",
+        **extra,
     }
 
 
@@ -39,13 +46,19 @@ def test_migrations_apply_once(tmp_path):
 
 def test_load_is_idempotent_and_quarantines_bad_lines(tmp_path):
     db = tmp_path / "w.duckdb"
-    staging = _staging(tmp_path / "s.jsonl", [_item(n) for n in range(50)], garbage=['{"source_id": "forum", "text": ""}', '{"torn line'])
+    staging = _staging(
+        tmp_path / "s.jsonl", [_item(n) for n in range(50)], garbage=['{"source_id": "forum", "text": ""}', '{"torn line']
+    )
     with writer(db) as con:
         first = load_staging_file(con, staging, "run1", ZONE)
-        counts = con.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)").fetchone()
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)"
+        ).fetchone()
         load_staging_file(con, staging, "run2", ZONE)
         load_staging_file(con, staging, "run1", ZONE)
-        again = con.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)").fetchone()
+        again = con.execute(
+            "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)"
+        ).fetchone()
         day, followers = con.execute("SELECT local_day, (SELECT max(followers) FROM authors) FROM posts LIMIT 1").fetchone()
         reasons = [r[0] for r in con.execute("SELECT reason FROM quarantine ORDER BY reason").fetchall()]
     assert first.posts == 50 and first.quarantined == 2
@@ -71,8 +84,11 @@ def test_reader_fails_fast_while_a_writer_holds_the_file(tmp_path):
     db = tmp_path / "w.duckdb"
     with writer(db):
         pass
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         started = time.time()

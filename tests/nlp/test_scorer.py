@@ -1,0 +1,96 @@
+"""Scoring: the builtin model's labels, any local classifier through config, offline errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+from nlp.sentiment.scorer import SentimentModelError, load_scorer
+
+SANITY = [
+    ("东西很好，非常满意，下次还来买", "positive"),
+    ("质量太差了，完全不能用，必须退货", "negative"),
+    ("一点都不好吃，太失望了", "negative"),
+    ("客服态度很好，问题很快就解决了，没有任何不满", "positive"),
+    ("包装很漂亮，可惜东西是坏的，根本用不了", "negative"),
+    ("東西很好，非常滿意，下次還來買", "positive"),
+    ("品質太差了，完全不能用，必須退貨", "negative"),
+    ("一點都不好吃，太失望了", "negative"),
+    ("I absolutely love this phone, best purchase I have made this year.", "positive"),
+    ("Terrible service, the food arrived cold and two hours late.", "negative"),
+    ("Not good at all, I would not recommend it to anyone.", "negative"),
+    ("The battery is not bad at all, I am really happy with it.", "positive"),
+]
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return load_scorer("builtin", batch_size=16)
+
+
+@pytest.mark.slow
+def test_builtin_labels_unambiguous_sentences(builtin):
+    results = builtin.score([t for t, _ in SANITY])
+    wrong = [
+        (t, r.label, round(r.p_negative, 2), round(r.p_positive, 2))
+        for (t, want), r in zip(SANITY, results, strict=True)
+        if r.label != want
+    ]
+    assert not wrong, wrong
+    for r in results:
+        assert r.p_negative + r.p_neutral + r.p_positive == pytest.approx(1.0, abs=1e-5)
+    assert builtin.model_id == "koubei-sentiment-e5s" and builtin.model_version
+
+
+@pytest.mark.slow
+def test_empty_non_text_and_long_posts(builtin):
+    long_negative = "这次购物体验非常糟糕，" * 40 + "送来的东西是坏的，客服也不理人，真的太失望了。" * 30
+    empty, blank, missing, long_result = builtin.score(["", "   ", None, long_negative])
+    assert empty.label == blank.label == missing.label == "neutral"
+    assert "empty_text" in empty.flags and "empty_text" in missing.flags
+    assert "windowed" in long_result.flags and long_result.label == "negative"
+    assert len(builtin.tokenizer(long_negative)["input_ids"]) > 600  # really past one 512-token window
+
+
+def _tiny_classifier(directory, base_model_dir, id2label):
+    """A locally created AutoModelForSequenceClassification (no hub), saved with a tokenizer."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=250037,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
+    )
+    BertForSequenceClassification(config).save_pretrained(directory)
+    AutoTokenizer.from_pretrained(base_model_dir).save_pretrained(directory)
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("id2label", "neutral_zero"),
+    [({0: "negative", 1: "positive"}, True), ({i: f"{i + 1} stars" for i in range(5)}, False)],
+)
+def test_any_local_classifier_through_config(tmp_path, base_model_dir, id2label, neutral_zero):
+    path = _tiny_classifier(tmp_path / "tiny", base_model_dir, id2label)
+    scorer = load_scorer(str(path), batch_size=4)
+    results = scorer.score(["好评", "bad", "x" * 3000])
+    assert len(results) == 3 and scorer.model_id == "local:tiny"
+    for r in results:
+        assert r.p_negative + r.p_neutral + r.p_positive == pytest.approx(1.0, abs=1e-5)
+        assert (r.p_neutral == 0.0) is neutral_zero
+    assert "windowed" in results[2].flags
+
+
+def test_hub_model_fails_fast_and_clearly_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.time()
+    with pytest.raises(SentimentModelError, match="not available offline"):
+        load_scorer("some-org/some-sentiment-model")
+    assert time.time() - started < 10

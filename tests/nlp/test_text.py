@@ -1,0 +1,69 @@
+import pytest
+
+from flows.config import parse_config
+from nlp.text.language import detect_language, detect_script
+from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+from nlp.text.normalize import clean_text
+
+CONFIG = parse_config(
+    {
+        "brands": [
+            {"id": "lumo", "name": "Lumo", "aliases": {"zh-Hans": ["鲁莫"], "en": ["Lumo"]}},
+            {
+                "id": "xiaomi",
+                "name": "Xiaomi",
+                "aliases": {"zh-Hans": ["小米"], "en": ["Xiaomi"]},
+                "exclude_context": ["小米粥", "小米椒"],
+            },
+            {"id": "apple", "name": "Apple", "aliases": {"en": ["Apple"]}, "exclude_context": ["apple pie", "apple juice"]},
+        ],
+        "sources": [{"id": "s", "kind": "rss", "start_urls": ["https://example.com/f"]}],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("a&amp;b <p>c</p>", "a&b c"),
+        ("< p> 好评 p>", "好评"),
+        ("ＦＵＬＬ　ｗｉｄｔｈ", "FULL width"),
+        ("zero\u200bwidth", "zerowidth"),
+        ("太棒了！！！！！😀", "太棒了!!😀"),
+        ("call 13812345678 or mail a.b@example.com, see https://x.example.com/a?b=1", "call <phone> or mail <email>, see <url>"),
+    ],
+)
+def test_clean_text(raw, clean):
+    assert clean_text(raw) == clean
+
+
+def test_language_and_script():
+    assert detect_language("鲁莫外卖配送太慢了") == "zh" and detect_script("鲁莫外卖配送太慢了") == "zh-Hans"
+    assert detect_script("魯莫外送太慢了，客服電話打不通") == "zh-Hant"
+    assert detect_language("The delivery was late again") == "en" and detect_script("The delivery was late") is None
+    assert detect_language("用 Lumo 点外卖 very fast") == "zh"
+
+
+def test_brand_matching_is_script_and_width_insensitive_with_traps():
+    matcher = BrandMatcher(CONFIG.brands)
+    assert matcher.match("魯莫外送太慢") == ["lumo"]
+    assert matcher.match("ＬＵＭＯ is great") == ["lumo"]
+    assert matcher.match("I love lumo") == ["lumo"]
+    assert matcher.match("Columbus day") == []  # inside a longer word
+    assert matcher.match("早上喝了小米粥") == []
+    assert matcher.match("小米手机不错") == ["xiaomi"]
+    assert matcher.match("baked an apple pie") == [] and matcher.match("Apple released a phone") == ["apple"]
+
+
+def test_aspects_with_negation_and_contrast():
+    aspects = AspectMatcher(CONFIG.aspect_taxonomy())
+    assert {"aspect": "delivery", "polarity": "negative"} in aspects.match("快递很慢但是客服很好")
+    assert aspects.match("配送不慢") == [] or all(a["polarity"] != "negative" for a in aspects.match("配送不太慢"))
+    assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("鲁莫泄露了我的手机号")
+    assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("魯莫洩露了我的個人信息")
+
+
+def test_intents():
+    assert match_intents("再也不买了，已经投诉到12315") == ["churn_or_escalation"]
+    assert match_intents("强烈推荐，回购无数次") == ["recommend"]
+    assert match_intents("I will cancel my subscription") == ["churn_or_escalation"]
