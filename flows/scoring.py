@@ -71,7 +71,7 @@ def author_influence(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
             + WEIGHTS["engagement"] * _scaled(group["engagement"].map(math.log1p))
             + WEIGHTS["pagerank"] * _scaled(group["pagerank"])
         )
-        age = group["last_day"].map(lambda d: (day - d).days if d else WINDOW_DAYS)
+        age = (pd.Timestamp(day) - pd.to_datetime(group["last_day"])).dt.days.fillna(WINDOW_DAYS)
         parts.append(group.assign(influence=(raw * age.map(lambda a: math.exp(-a / 30))).round(6)))
     return pd.concat(parts)[["author_key", "source_id", "influence"]]
 

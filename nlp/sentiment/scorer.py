@@ -178,7 +178,9 @@ class TransformersScorer(Scorer):
         from nlp.sentiment.labels import mapping_matrix
 
         local = Path(name).expanduser()
-        offline = os.environ.get("HF_HUB_OFFLINE", "1") == "1" or (not local.exists() and os.environ.get("KOUBEI_ALLOW_HUB") != "1")
+        offline = os.environ.get("HF_HUB_OFFLINE", "1") == "1" or (
+            not local.exists() and os.environ.get("KOUBEI_ALLOW_HUB") != "1"
+        )
         source = str(local) if local.exists() else name
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)

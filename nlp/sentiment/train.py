@@ -158,12 +158,12 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 def epoch_batches(
-    examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random
+    examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random, weights: dict[str, float]
 ) -> list[list[Example]]:
     """Source-weighted resampling, then batches of similar length in random order."""
     pool: list[Example] = []
     for e in examples:
-        w = SOURCE_WEIGHT.get(e.source, 1.0)
+        w = weights.get(e.source, 1.0)
         pool.extend([e] * int(w))
         if rng.random() < w - int(w):
             pool.append(e)
@@ -186,6 +186,7 @@ def train(
     layer_lr: float = 6e-5,
     head_lr: float = 2e-3,
     cap_per_source: int = TRAIN_CAP_PER_SOURCE,
+    source_weight: dict[str, float] | None = None,
     seed: int = 13,
     log: Callable[[str], None] = print,
     progress: Callable[[int, int], None] | None = None,
@@ -214,7 +215,8 @@ def train(
     where = features.index()
     lengths = {t: features.lower[i].shape[0] for t, i in where.items()}
     rng = random.Random(seed)
-    plan = [epoch_batches(train_set, lengths, batch_size, rng) for _ in range(epochs)]
+    weights = SOURCE_WEIGHT if source_weight is None else source_weight
+    plan = [epoch_batches(train_set, lengths, batch_size, rng, weights) for _ in range(epochs)]
     steps = sum(len(p) for p in plan)
     sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)

@@ -1,0 +1,97 @@
+"""Sentiment throughput on 2 cores: the project's batched path against a naive
+``transformers.pipeline`` that scores one post at a time, same model, same run.
+
+Posts: 2,000 mixed zh-Hans / zh-Hant / en texts from the dev sets, with lengths like
+real posts (a share of long multi-sentence posts). Also measures torch dynamic int8
+quantization of the linear layers, because whether it pays must be measured.
+
+    python bench/sentiment_throughput.py [--posts 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+
+import numpy as np
+import torch
+
+from nlp.sentiment.datasets import load_all, to_traditional
+from nlp.sentiment.model import PREFIX, mean_pool
+from nlp.sentiment.scorer import BuiltinScorer
+
+
+def realistic_posts(n: int, seed: int = 5) -> list[str]:
+    rng = random.Random(seed)
+    dev = [e for e in load_all() if e.split == "dev"]
+    zh = [e for e in dev if e.script == "zh-Hans"]
+    en = [e.text for e in dev if e.script == "en"]
+    hant = [e.text for e in to_traditional(rng.sample(zh, n // 4))]
+    pool = [e.text for e in rng.sample(zh, n // 2)] + hant + rng.sample(en, n - n // 2 - len(hant))
+    posts = []
+    for text in pool:
+        if rng.random() < 0.1:  # one post in ten is a long, multi-paragraph one
+            text = " ".join(rng.sample(pool, 8))
+        posts.append(text)
+    rng.shuffle(posts)
+    return posts
+
+
+def naive_pipeline(scorer: BuiltinScorer, posts: list[str]) -> list[int]:
+    """transformers.pipeline('feature-extraction') per post, then the same pooling and head."""
+    from transformers import pipeline
+
+    extractor = pipeline("feature-extraction", model=scorer.model.encoder, tokenizer=scorer.tokenizer, framework="pt", device=-1)
+    labels = []
+    for post in posts:
+        states = torch.tensor(extractor(PREFIX + post, truncation=True, max_length=512)[0]).unsqueeze(0)
+        logits = scorer.model.head(mean_pool(states, torch.ones(states.shape[:2])))
+        labels.append(int(logits.argmax()))
+    return labels
+
+
+def timed(fn, *args):
+    started = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=2000)
+    parser.add_argument("--naive-posts", type=int, default=None, help="score only this many naively and extrapolate the rate")
+    args = parser.parse_args()
+    posts = realistic_posts(args.posts)
+    scorer = BuiltinScorer(batch_size=32, threads=2)
+    lengths = [len(scorer.tokenizer(PREFIX + p)["input_ids"]) for p in posts]
+    print(
+        f"{len(posts)} posts; tokens median {int(np.median(lengths))}, p90 {int(np.percentile(lengths, 90))}, max {max(lengths)}"
+    )
+
+    results, project_s = timed(scorer.score, posts)
+    naive_subset = posts[: args.naive_posts] if args.naive_posts else posts
+    naive_labels, naive_s = timed(naive_pipeline, scorer, naive_subset)
+    agree = np.mean(
+        [["negative", "neutral", "positive"].index(r.label) == n for r, n in zip(results, naive_labels, strict=False)]
+    )
+
+    fp32_model = scorer.model
+    scorer.model = torch.ao.quantization.quantize_dynamic(fp32_model, {torch.nn.Linear}, dtype=torch.qint8)
+    int8_results, int8_s = timed(scorer.score, posts)
+    int8_agree = np.mean([a.label == b.label for a, b in zip(results, int8_results, strict=True)])
+    scorer.model = fp32_model
+
+    rate, naive_rate, int8_rate = len(posts) / project_s, len(naive_subset) / naive_s, len(posts) / int8_s
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"project batched fp32: {project_s:.1f}s; naive pipeline: {naive_s:.1f}s for {len(naive_subset)} posts; labels agree {agree:.3f}"
+    )
+    print(f"project int8 (dynamic): {int8_s:.1f}s, {int8_rate:.1f} posts/s, labels agree with fp32 {int8_agree:.3f}")
+    print(f"peak_rss_mb={peak_mb:.0f}")
+    print(f"posts_per_s={rate:.1f} naive_posts_per_s={naive_rate:.1f} speedup={rate / naive_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The koubei CLI: one-line errors with a fix, predict and extract outputs."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+def test_every_command_has_help():
+    for command in (
+        ["--help"],
+        ["demo", "--help"],
+        ["run", "--help"],
+        ["backfill", "--help"],
+        ["serve", "--help"],
+        ["dashboard", "--help"],
+        ["sql", "--help"],
+        ["config", "check", "--help"],
+        ["extract", "--help"],
+        ["model", "build", "--help"],
+        ["model", "train", "--help"],
+        ["model", "eval", "--help"],
+        ["model", "predict", "--help"],
+    ):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (command, result.output)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["config", "check", "--config", "/nonexistent/koubei.yaml"], "file not found (copy koubei.example.yaml"),
+        (["sql", "--db", "/nonexistent/x.duckdb", "select 1"], "does not exist yet; run `koubei run`"),
+        (["backfill", "--from", "2026-11-05", "--to", "2026-11-01", "--config", "koubei.example.yaml"], "--to is before --from"),
+        (
+            ["backfill", "--from", "yesterday", "--to", "2026-11-01", "--config", "koubei.example.yaml"],
+            "is not a date; use YYYY-MM-DD",
+        ),
+    ],
+)
+def test_user_errors_are_one_clear_line(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output.replace("\n", " ") and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_predict_keeps_order_and_flags(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    rows = [{"text": "太难吃了，再也不买了"}, {"text": ""}, {"text": "Great service, thank you so much!"}, {"other": 1}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = runner.invoke(app, ["model", "predict", "--input", str(path), "--text-column", "text"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["label"] for r in lines] == ["negative", "neutral", "positive", "neutral"]
+    assert lines[1]["flags"] == ["empty_text"] and set(lines[0]) >= {"p_negative", "p_neutral", "p_positive"}
+
+
+def test_extract_on_a_saved_review_page(shared_data):
+    page = shared_data / "html/markup_schemaorg_product.html"
+    result = runner.invoke(app, ["extract", str(page), "--url", "https://shop.example.com/product"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert records and {"kind", "author", "published", "text", "rating", "thread_title", "url"} <= set(records[0])
+    assert {"review", "aggregate_rating"} & {r["kind"] for r in records}
