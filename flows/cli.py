@@ -30,7 +30,9 @@ app = typer.Typer(
 config_app = typer.Typer(help="Check the config file.", no_args_is_help=True)
 model_app = typer.Typer(help="Build, train, evaluate and run the sentiment model.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+alerts_app = typer.Typer(help="Alert rules: replay them over stored history.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+app.add_typer(alerts_app, name="alerts")
 console = Console(stderr=True)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="KOUBEI_CONFIG", help="Config YAML file.")]
@@ -255,6 +257,43 @@ def extract(
                     ensure_ascii=False,
                 )
             )
+
+
+@alerts_app.command("backtest")
+@friendly
+def alerts_backtest(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """Print which alerts the rules would fire on which day (read-only; changes nothing)."""
+    from datetime import timedelta
+
+    from flows.alerts import evaluate
+    from warehouse.db import reader
+
+    cfg = _load(config)
+    first, last = _date(start), _date(end)
+    if last < first:
+        raise UserError("--to is before --from; swap them")
+    brands = [b.id for b in cfg.brands]
+    opened, episodes = 0, {}  # (brand, rule) -> (first day, last day) of the running episode
+    print("day\tseverity\tbrand\trule\tstatus\treason")
+    with reader(cfg.warehouse.path) as con:
+        day = first
+        while day <= last:
+            for alert in evaluate(con, brands, day, cfg.alerts):
+                key = (alert.brand_id, alert.rule)
+                started, previous = episodes.get(key, (None, None))
+                if previous and (day - previous).days <= cfg.alerts.cooldown_days:
+                    status = f"continues alert of {started}"
+                else:
+                    started, status = day, "opens"
+                    opened += 1
+                episodes[key] = (started, day)
+                print(f"{day}\t{alert.severity}\t{alert.brand_id}\t{alert.rule}\t{status}\t{alert.reason}")
+            day += timedelta(days=1)
+    console.print(f"{opened} alerts would have opened between {first} and {last} (same lifecycle and cooldown as live runs)")
 
 
 @model_app.command("build")

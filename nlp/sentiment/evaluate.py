@@ -115,6 +115,33 @@ def _frozen_embedder(batch_size: int = 64) -> Callable[[list[str]], np.ndarray]:
     return embed
 
 
+def _cached_baselines(
+    train: Sequence[Example], sets: dict[str, list[Example]], log: Callable[[str], None]
+) -> dict[str, dict[str, float]]:
+    import hashlib
+    import json
+
+    from nlp.sentiment.base_build import cache_root
+
+    digest = hashlib.sha1()
+    for e in [*train, *(e for rows in sets.values() for e in rows)]:
+        digest.update(f"{e.source}|{e.label}|{e.text}\0".encode())
+    path = cache_root() / "eval" / f"baselines-{digest.hexdigest()[:16]}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for label, predictor in (
+        ("char n-gram LR", _baseline_char(train)),
+        ("frozen e5 + LR", _baseline_frozen(train, _frozen_embedder())),
+    ):
+        for name, rows in sets.items():
+            out[name][label] = metric(name, np.array([e.label for e in rows]), predictor([e.text for e in rows]))
+        log(f"baseline {label} done")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))
+    return out
+
+
 def run_evaluation(card: Path, cap: int | None = None, baseline_train_cap: int = 1500, log: Callable[[str], None] = print) -> str:
     from nlp.sentiment.scorer import BuiltinScorer
     from nlp.sentiment.train import capped_training_set
