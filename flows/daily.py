@@ -59,7 +59,8 @@ def load_task(config_path: str) -> dict:
 def analyze_task(config_path: str) -> int:
     config = _config(config_path)
     scorer = _scorer(config.sentiment.model, config.sentiment.batch_size, config.sentiment.threads)
-    return analyze_pending(config, scorer)
+    logger = get_run_logger()
+    return analyze_pending(config, scorer, progress=lambda done, total: logger.info("analyzed %d of %d posts", done, total))
 
 
 @task(name="score")

@@ -182,19 +182,25 @@ _POST_UPDATE = ["thread_title", "likes", "replies", "views", "rating", "fetched_
 
 
 def upsert_posts(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
-    """Insert new posts, refresh engagement and edited text of known ones. Returns rows staged."""
+    """Insert new posts, refresh engagement and edited text of known ones. Returns rows staged.
+
+    Call inside a transaction. Known keys are updated, then only unseen keys inserted
+    (an anti-join), so post_key stays unique without an index slowing bulk inserts.
+    """
     con.register("staged_posts", table)
     try:
+        duplicates = con.execute("SELECT count(*) - count(DISTINCT post_key) FROM staged_posts").fetchone()[0]
+        # One row per key (the latest fetch wins) when a batch repeats a post.
+        source = (
+            "staged_posts"
+            if duplicates == 0
+            else "(SELECT * FROM staged_posts QUALIFY row_number() OVER (PARTITION BY post_key ORDER BY fetched_at DESC) = 1)"
+        )
         cols = ", ".join(_POST_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _POST_UPDATE)
-        # One row per key (the latest fetch wins): DuckDB rejects a key twice in one statement.
+        updates = ", ".join(f"{c} = s.{c}" for c in _POST_UPDATE)
+        con.execute(f"UPDATE posts SET {updates} FROM {source} s WHERE posts.post_key = s.post_key")
         con.execute(
-            f"""
-            INSERT INTO posts ({cols})
-            SELECT {cols} FROM staged_posts
-            QUALIFY row_number() OVER (PARTITION BY post_key ORDER BY fetched_at DESC) = 1
-            ON CONFLICT (post_key) DO UPDATE SET {updates}
-            """
+            f"INSERT INTO posts ({cols}) SELECT {cols} FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.post_key = s.post_key)"
         )
     finally:
         con.unregister("staged_posts")

@@ -60,6 +60,7 @@ def test_load_is_idempotent_and_quarantines_bad_lines(tmp_path):
             "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM authors), (SELECT count(*) FROM quarantine)"
         ).fetchone()
         day, followers = con.execute("SELECT local_day, (SELECT max(followers) FROM authors) FROM posts LIMIT 1").fetchone()
+        assert con.execute("SELECT count(*) = count(DISTINCT post_key) FROM posts").fetchone()[0]
         reasons = [r[0] for r in con.execute("SELECT reason FROM quarantine ORDER BY reason").fetchall()]
     assert first.posts == 50 and first.quarantined == 2
     assert counts == (50, 3, 2) and again == (50, 3, 4)  # run2 quarantines its own 2; reloading run1 adds none
@@ -74,6 +75,9 @@ def test_engagement_refreshes_without_new_rows(tmp_path):
         load_staging_file(con, _staging(tmp_path / "a.jsonl", [_item(1, likes=3)]), "r1", ZONE)
         load_staging_file(con, _staging(tmp_path / "b.jsonl", [_item(1, likes=9)]), "r2", ZONE)
         assert con.execute("SELECT count(*), max(likes), any_value(first_run_id) FROM posts").fetchone() == (1, 9, "r1")
+        dup = _staging(tmp_path / "c.jsonl", [_item(1, likes=11), _item(1, likes=12), _item(2)])
+        load_staging_file(con, dup, "r3", ZONE)  # a batch repeating a key keeps one row
+        assert con.execute("SELECT count(*), count(DISTINCT post_key) FROM posts").fetchone() == (2, 2)
 
 
 def test_reader_fails_fast_while_a_writer_holds_the_file(tmp_path):

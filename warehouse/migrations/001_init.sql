@@ -43,8 +43,11 @@ CREATE TABLE authors (
     last_seen     TIMESTAMPTZ
 );
 
+-- No PRIMARY KEY index on posts: DuckDB's ART index halves bulk-insert speed. post_key
+-- stays unique because the loader (the only writer) updates known keys and inserts only
+-- new ones, in one transaction (warehouse/load.py); tests assert the uniqueness.
 CREATE TABLE posts (
-    post_key       VARCHAR PRIMARY KEY,      -- sha1(source_id | platform id or canonical url)
+    post_key       VARCHAR NOT NULL,         -- sha1(source_id | platform id or canonical url)
     source_id      VARCHAR NOT NULL,
     kind           VARCHAR NOT NULL,         -- post, review, comment
     platform_id    VARCHAR,
