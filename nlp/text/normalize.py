@@ -16,6 +16,8 @@ from importlib import resources
 
 import ftfy
 
+from nlp.text.boilerplate import drop_chrome_lines
+
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>")
 _BROKEN_TAG = re.compile(r"(?:<\s*/?\s*(?:p|br|div|span|b|i|a|img|li|ul)\b\s*>?|\b(?:p|br|div|span)\s*>)", re.I)
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff\u00ad]")
@@ -77,4 +79,4 @@ def clean_text(raw: str) -> str:
     text = _PHONE.sub("<phone>", text)
     text = _PUNCT_RUN.sub(r"\1\1", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    return drop_chrome_lines("\n".join(line for line in lines if line))

@@ -78,13 +78,45 @@ def test_seed_003_loses_its_pinyin_and_keeps_real_parentheses(seeds_dir):
     assert "(CRM)" in cleaned  # a real parenthesis survives
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("客户关(guān)系", "客户关系"),
-    ("首席执行官(CEO)", "首席执行官(CEO)"),
-    ("数量(0)", "数量(0)"),
-    ("见(附件)", "见(附件)"),
-    ("绿(lü)色", "绿色"),
-    ("(see) here", "(see) here"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("客户关(guān)系", "客户关系"),
+        ("首席执行官(CEO)", "首席执行官(CEO)"),
+        ("数量(0)", "数量(0)"),
+        ("见(附件)", "见(附件)"),
+        ("绿(lü)色", "绿色"),
+        ("(see) here", "(see) here"),
+    ],
+)
 def test_pinyin_annotations(raw, clean):
     assert clean_text(raw) == clean
+
+
+def test_seed_001_keeps_the_article_and_drops_forum_chrome(seeds_dir):
+    cleaned = clean_text((seeds_dir / "001_52dce0ebf9dc394a.txt").read_text(encoding="utf-8"))
+    lines = cleaned.splitlines()
+    assert lines[0] == "实现客户管理精细化的方法和战略"
+    assert "综上所述" in cleaned and len(cleaned) > 2500
+    for chrome in (
+        "0 评论",
+        "举报 使用道具",
+        "本版积分规则",
+        "快速回复 返回顶部 返回列表",
+        "暂无回帖",
+        "粉丝 0",
+        "查看内容",
+        "Smilies",
+    ):
+        assert chrome not in cleaned, chrome
+
+
+def test_seed_002_has_no_broken_tag_fragments(seeds_dir):
+    cleaned = clean_text((seeds_dir / "002_9a9484c5e37e176d.txt").read_text(encoding="utf-8"))
+    assert "p>" not in cleaned and "< p" not in cleaned
+    assert "宝马与凉皮" in cleaned
+
+
+@pytest.mark.parametrize("line", ["我回复了客服，分享一下经过：等了三天", "这篇评论很中肯", "楼主说得对，配送太慢"])
+def test_sentences_mentioning_chrome_words_stay(line):
+    assert clean_text(line) == line.replace("，", ",").replace("：", ":")
