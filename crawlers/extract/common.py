@@ -42,7 +42,11 @@ def first_int(text: str | None) -> int | None:
 
 
 def parse_html(text: str, url: str):
+    """Parsed page with absolute links; scripts and styles removed (never post text).
+    Structured data is read from the raw HTML, so JSON-LD is unaffected."""
     doc = lxml.html.fromstring(text or "<html></html>", base_url=url)
+    for element in doc.xpath("//script | //style | //noscript | //template"):
+        element.drop_tree()
     doc.make_links_absolute(url, resolve_base_href=True)
     return doc
 
