@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 
 from flows.config import AlertRules
+from nlp.text.duplicates import PostRef, coordinated_clusters
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
@@ -67,6 +68,42 @@ def _evidence(con: duckdb.DuckDBPyConnection, brand: str, day: date, limit: int 
     return [r[0] for r in rows]
 
 
+def _brand_posts(con: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> tuple[list[PostRef], dict[str, date]]:
+    """Posts mentioning ``brand`` between two days, and each post's local day."""
+    rows = con.execute(
+        """SELECT v.post_key, v.author_key, v.published_at, coalesce(v.text_clean, v.text_raw), au.first_seen, au.post_count, v.local_day
+           FROM v_post_brand v JOIN authors au USING (author_key)
+           WHERE v.brand_id = ? AND v.local_day BETWEEN ? AND ? AND v.published_at IS NOT NULL""",
+        [brand, start, end],
+    ).fetchall()
+    return [PostRef(*row[:6]) for row in rows], {row[0]: row[6] for row in rows}
+
+
+def _coordinated(con, brand: str, day: date, rules: AlertRules) -> list:
+    """Coordinated clusters with a post on ``day`` (the day before is searched for their start)."""
+    posts, days = _brand_posts(con, brand, day - timedelta(days=1), day)
+    clusters = coordinated_clusters(posts, min_authors=rules.coordinated_min_authors)
+    return [c for c in clusters if any(days[m.key] == day for m in c.members)]
+
+
+def coordinated_posting(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+    clusters = _coordinated(con, brand, day, rules)
+    if not clusters:
+        return None
+    biggest = max(clusters, key=lambda c: len(c.members))
+    members = [m.key for c in clusters for m in sorted(c.members, key=lambda m: m.published)]
+    return AlertCandidate(
+        brand,
+        "coordinated_posting",
+        day,
+        "medium",
+        f"{len(biggest.members)} near-identical posts about {brand} from {len(biggest.authors)} accounts, "
+        f"most of them new, appeared within 48 hours up to {day}.",
+        {"min_authors": rules.coordinated_min_authors, "similarity": 0.6, "window_hours": 48, "new_account_days": 7},
+        members[:30],
+    )
+
+
 def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
     """Today's negatives against the median and MAD of the previous ``baseline_days``."""
     history = _daily_negatives(con, brand, day - timedelta(days=rules.baseline_days), day)
@@ -92,7 +129,9 @@ def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandid
             "min_ratio": rules.spike_min_ratio,
             "observed": today,
         },
-        _evidence(con, brand, day),
+        list(
+            dict.fromkeys(_evidence(con, brand, day) + [m.key for c in _coordinated(con, brand, day, rules) for m in c.members])
+        )[:30],
     )
 
 
@@ -148,7 +187,7 @@ def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> Aler
     )
 
 
-RULES = (negative_spike, negative_share_jump, influential_detractor)
+RULES = (negative_spike, negative_share_jump, influential_detractor, coordinated_posting)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, brands: list[str], day: date, rules: AlertRules) -> list[AlertCandidate]:

@@ -107,6 +107,7 @@ class AlertRules(_Strict):
     share_jump_points: float = Field(default=0.25, gt=0, le=1)
     detractor_min_influence: float = Field(default=0.8, ge=0, le=1)
     response_clock_hours: float = Field(default=24, gt=0)
+    coordinated_min_authors: int = Field(default=4, ge=2)  # 3 gave a false positive on the demo backtest
     cooldown_days: int = Field(default=3, ge=0)
 
 

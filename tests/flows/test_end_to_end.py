@@ -83,6 +83,13 @@ def test_planted_burst_is_visible_and_alerted(pipeline):
             ).fetchall()
         }
         assert "数码老王" in evidence_authors
+        assert len({a for a in evidence_authors if a.startswith("用户73")}) >= 4  # the coordinated near-copies
+        assert (
+            con.execute(
+                "SELECT count(*) FROM alerts WHERE rule = 'coordinated_posting' AND brand_id = 'lumo' AND day = ?", [burst_day]
+            ).fetchone()[0]
+            == 1
+        )
         assert con.execute("SELECT count(*) FROM alerts WHERE brand_id = 'qingshan'").fetchone()[0] == 0
         pareto = con.execute(
             "SELECT aspect, cumulative_share FROM v_complaint_pareto WHERE brand = 'lumo' ORDER BY count DESC"
