@@ -166,14 +166,10 @@ def run_evaluation(card: Path, cap: int | None = None, baseline_train_cap: int =
     speed = scored / (time.time() - t0)
     ece, table = reliability(np.concatenate(all_labels), np.concatenate(all_probs))
     # Baselines train on a capped share of the same training data (CPU time), same for both.
+    # They do not depend on our model, so their figures are cached per data and cap.
     train = capped_training_set(examples, baseline_train_cap, seed=13)
-    for label, predictor in (
-        ("char n-gram LR", _baseline_char(train)),
-        ("frozen e5 + LR", _baseline_frozen(train, _frozen_embedder())),
-    ):
-        for name, rows in sets.items():
-            results[name][label] = metric(name, np.array([e.label for e in rows]), predictor([e.text for e in rows]))
-        log(f"baseline {label} done")
+    for name, scores in _cached_baselines(train, sets, log).items():
+        results[name].update(scores)
     report = _card(results, ece, table, speed, len(train), cap, time.time() - started)
     card.parent.mkdir(parents=True, exist_ok=True)
     card.write_text(report, encoding="utf-8")

@@ -173,16 +173,15 @@ def _some_rows(db: Path) -> bool:
     return db.exists() and (db.stat().st_size > 3_000_000 or (wal.exists() and wal.stat().st_size > 1_000_000))
 
 
+def _koubei(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env={**os.environ}, timeout=120
+    )
+
+
 def test_sql_command_reads_and_fails_clearly_while_a_flow_writes(pipeline):
     config_path, config, *_ = pipeline
-    env = {**os.environ}
-    ok = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "sql", "--config", str(config_path), "select count(*) as posts from posts"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    ok = _koubei("sql", "--config", str(config_path), "select count(*) as posts from posts")
     assert ok.returncode == 0, ok.stderr
     header, value = ok.stdout.strip().splitlines()
     assert header == "posts" and int(value) > 300
@@ -198,13 +197,7 @@ def test_sql_command_reads_and_fails_clearly_while_a_flow_writes(pipeline):
     try:
         assert holder.stdout.readline().strip() == "ready"
         started = time.time()
-        busy = subprocess.run(
-            [sys.executable, "-m", "flows.cli", "sql", "--config", str(config_path), "select 1"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+        busy = _koubei("sql", "--config", str(config_path), "select 1")
         assert busy.returncode == 2 and time.time() - started < 60
         assert "being written by a running koubei flow" in busy.stderr and "Traceback" not in busy.stderr
     finally:
