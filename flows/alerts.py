@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from flows.config import AlertRules
+from flows.config import AlertRules, Brand
 from nlp.text.duplicates import PostRef, coordinated_clusters
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -187,16 +187,63 @@ def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> Aler
     )
 
 
+def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
+    """Negative posts on sources where the brand has official accounts, not answered in time.
+
+    A complaint is checked on the day its clock runs out (its day + ceil(hours / 24)); it
+    counts as answered when an official account posted in the same thread within the clock.
+    """
+    if not brand.official_accounts:
+        return None
+    hours = rules.response_clock_hours
+    complaint_day = day - timedelta(days=max(1, -(-int(hours) // 24)))
+    pairs = [(source, name) for source, names in brand.official_accounts.items() for name in names]
+    con.execute("CREATE OR REPLACE TEMP TABLE official_accounts (source_id VARCHAR, name VARCHAR)")
+    con.executemany("INSERT INTO official_accounts VALUES (?, ?)", pairs)
+    rows = con.execute(
+        """
+        SELECT v.post_key
+        FROM v_post_brand v
+        JOIN posts c ON c.post_key = v.post_key
+        JOIN authors ca ON ca.author_key = c.author_key
+        WHERE v.brand_id = ? AND v.local_day = ? AND v.label = 'negative'
+          AND v.source_id IN (SELECT source_id FROM official_accounts)
+          AND NOT EXISTS (SELECT 1 FROM official_accounts o WHERE o.source_id = c.source_id AND o.name = ca.display_name)
+          AND NOT EXISTS (
+              SELECT 1 FROM posts r JOIN authors ra ON ra.author_key = r.author_key
+              JOIN official_accounts o ON o.source_id = r.source_id AND o.name = ra.display_name
+              WHERE r.source_id = c.source_id AND r.thread_id = c.thread_id
+                AND r.published_at > c.published_at AND r.published_at <= c.published_at + to_hours(CAST(? AS BIGINT)))
+        ORDER BY v.published_at
+        """,
+        [brand.id, complaint_day, int(hours)],
+    ).fetchall()
+    if not rows:
+        return None
+    return AlertCandidate(
+        brand.id,
+        "response_clock",
+        day,
+        "medium",
+        f"{len(rows)} negative post(s) about {brand.id} from {complaint_day} got no reply from an official account within {hours:g} hours.",
+        {"response_clock_hours": hours, "official_accounts": [f"{s}:{n}" for s, n in pairs]},
+        [r[0] for r in rows][:30],
+    )
+
+
 RULES = (negative_spike, negative_share_jump, influential_detractor, coordinated_posting)
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, brands: list[str], day: date, rules: AlertRules) -> list[AlertCandidate]:
+def evaluate(con: duckdb.DuckDBPyConnection, brands: list[Brand], day: date, rules: AlertRules) -> list[AlertCandidate]:
     found = []
     for brand in brands:
         for rule in RULES:
-            candidate = rule(con, brand, day, rules)
+            candidate = rule(con, brand.id, day, rules)
             if candidate:
                 found.append(candidate)
+        clock = unanswered_complaints(con, brand, day, rules)
+        if clock:
+            found.append(clock)
     return found
 
 

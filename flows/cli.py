@@ -276,7 +276,7 @@ def alerts_backtest(
     first, last = _date(start), _date(end)
     if last < first:
         raise UserError("--to is before --from; swap them")
-    brands = [b.id for b in cfg.brands]
+    brands = list(cfg.brands)
     opened, episodes = 0, {}  # (brand, rule) -> (first day, last day) of the running episode
     print("day\tseverity\tbrand\trule\tstatus\treason")
     with reader(cfg.warehouse.path) as con:

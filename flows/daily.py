@@ -22,7 +22,7 @@ from flows.analyze import analyze_pending
 from flows.collect import crawl_source, load_pending, register_sources, stats_dict
 from flows.config import Config, load_config
 from flows.notify import notify
-from flows.scoring import store_scores
+from flows.scoring import official_accounts, store_scores
 from flows.summary import summary_markdown
 from warehouse.db import writer
 
@@ -67,7 +67,7 @@ def analyze_task(config_path: str) -> int:
 def score_task(config_path: str, days: list[date]) -> int:
     config = _config(config_path)
     with writer(config.warehouse.path) as con:
-        return sum(store_scores(con, day) for day in days)
+        return sum(store_scores(con, day, official_accounts(config)) for day in days)
 
 
 @task(name="alert")
@@ -75,9 +75,8 @@ def alert_task(config_path: str, days: list[date]) -> dict:
     config = _config(config_path)
     totals: dict[str, int] = {}
     with writer(config.warehouse.path) as con:
-        brands = [b.id for b in config.brands]
         for day in days:
-            found = alert_rules.evaluate(con, brands, day, config.alerts)
+            found = alert_rules.evaluate(con, list(config.brands), day, config.alerts)
             con.execute("BEGIN")
             counts = alert_rules.apply(con, found, config.alerts.cooldown_days)
             con.execute("COMMIT")

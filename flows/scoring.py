@@ -76,7 +76,12 @@ def author_influence(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
     return pd.concat(parts)[["author_key", "source_id", "influence"]]
 
 
-def brand_scores(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
+def official_accounts(config) -> set[tuple[str, str]]:
+    """(source_id, display name) of every brand's official accounts: never advocates or detractors."""
+    return {(source, name) for b in config.brands for source, names in b.official_accounts.items() for name in names}
+
+
+def brand_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     influence = author_influence(con, day)
     if influence.empty:
         return pd.DataFrame()
@@ -92,6 +97,10 @@ def brand_scores(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
         [day - timedelta(days=WINDOW_DAYS), day],
     ).df()
     scores = mentions.merge(influence[["author_key", "influence"]], on="author_key", how="left").fillna({"influence": 0.0})
+    if official:
+        names = con.execute("SELECT author_key, source_id, display_name FROM authors").fetchall()
+        excluded = {key for key, source, name in names if (source, name) in official}
+        scores = scores[~scores["author_key"].isin(excluded)]
     activity = scores["mentions"].map(lambda m: min(1.0, math.log1p(m) / math.log1p(10)))
     pos_share = (scores["positive"] + 0.5 * scores["recommends"] + 1) / (scores["mentions"] + 0.5 * scores["recommends"] + 2)
     neg_share = (scores["negative"] + 1) / (scores["mentions"] + 2)
@@ -101,8 +110,8 @@ def brand_scores(con: duckdb.DuckDBPyConnection, day: date) -> pd.DataFrame:
     return scores
 
 
-def store_scores(con: duckdb.DuckDBPyConnection, day: date) -> int:
-    scores = brand_scores(con, day)
+def store_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[str, str]] = frozenset()) -> int:
+    scores = brand_scores(con, day, official)
     con.execute("BEGIN")
     try:
         con.execute("DELETE FROM author_scores WHERE day = ?", [day])

@@ -74,6 +74,8 @@ ADVOCATES_ZH = [
     Author("阿杰测评", 88003, 12400, 2077, "认证达人", -700),
 ]
 ADVOCATE_EN = Author("amy_eats_well", 501, 3100, 845, "Veteran", -500)
+OFFICIAL = Author("鲁莫官方客服", 80000, 2300, 5400, "认证官方", -1000)
+OFFICIAL_REPLY = "您好，这里是鲁莫官方客服，给您带来不便非常抱歉，已私信您跟进处理，感谢反馈。"
 
 EN_POSITIVE = [
     "{b} delivered my order twenty minutes early and the food was still hot. Great service!",
@@ -211,6 +213,10 @@ def build_story(seed: int = SEED) -> list[DemoPost]:
             h, m = when()
             text = rng.choice(EN_POSITIVE).format(b="Lumo")
             posts.append(DemoPost(day, h, m, "phpbb", ADVOCATE_EN, text, "lumo", likes=rng.randint(5, 30), tags=["advocate"]))
+        # The official account answers the forum's complaints every evening, but leaves the
+        # burst thread unanswered until the third day (the response clock runs out).
+        official_tags = ["official", "burst"] if day == BURST_DAY + 2 else ["official"]
+        posts.append(DemoPost(day, 23, 50, "discuz", OFFICIAL, OFFICIAL_REPLY, "lumo", tags=official_tags))
         if day == BURST_DAY:
             posts.append(
                 DemoPost(day, 9, 12, "discuz", INFLUENCER, ZH_BURST_ORIGINAL, "lumo", likes=1840, tags=["burst", "origin"])
@@ -245,7 +251,7 @@ def _traditional_voices(posts: list[DemoPost], rng: random.Random) -> None:
 
     to_hant = opencc.OpenCC("s2twp")
     for post in posts:
-        if not any("\u4e00" <= ch <= "\u9fff" for ch in post.text) or "copy" in post.tags or "origin" in post.tags:
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in post.text) or {"copy", "origin", "official"} & set(post.tags):
             continue
         if post.author.name.startswith("台北") or rng.random() < 0.12:
             post.text = to_hant.convert(post.text)

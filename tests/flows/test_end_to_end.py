@@ -91,6 +91,14 @@ def test_planted_burst_is_visible_and_alerted(pipeline):
             == 1
         )
         assert con.execute("SELECT count(*) FROM alerts WHERE brand_id = 'qingshan'").fetchone()[0] == 0
+        clock = con.execute("SELECT day, evidence FROM alerts WHERE rule = 'response_clock'").fetchall()
+        assert [d for d, _ in clock] == [burst_day + timedelta(days=1)]  # the burst thread went unanswered
+        origin = con.execute(
+            "SELECT p.post_key FROM posts p JOIN authors au USING (author_key) WHERE au.display_name = '数码老王'"
+        ).fetchone()[0]
+        assert origin in clock[0][1]
+        high = con.execute("SELECT rule FROM alerts WHERE severity = 'high'").fetchall()
+        assert high == [("negative_spike",)]
         pareto = con.execute(
             "SELECT aspect, cumulative_share FROM v_complaint_pareto WHERE brand = 'lumo' ORDER BY count DESC"
         ).fetchall()
