@@ -18,6 +18,11 @@ class PageResult:
     follow: list[str] = field(default_factory=list)
 
 
+def has_class(name: str) -> str:
+    """XPath predicate for an exact class token (contains() would match 'dropdown-contents' for 'content')."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
 def element_text(el) -> str:
     """Visible text of an element, block elements separated by newlines, whitespace tidied."""
     for br in el.iter("br"):

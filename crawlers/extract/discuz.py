@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from crawlers.extract.common import PageResult, element_text, first_int, parse_time
+from crawlers.extract.common import PageResult, element_text, first_int, has_class, parse_time
 
 # Guest prompts and edit notes Discuz puts inside or around post bodies.
 _BOILERPLATE = [
@@ -17,7 +17,7 @@ _BOILERPLATE = [
 
 def is_discuz(doc) -> bool:
     generator = " ".join(doc.xpath("//meta[@name='generator']/@content"))
-    return "discuz" in generator.lower() or bool(doc.xpath("//div[starts-with(@id,'post_')]//td[contains(@class,'t_f')]"))
+    return "discuz" in generator.lower() or bool(doc.xpath(f"//div[starts-with(@id,'post_')]//td[{has_class('t_f')}]"))
 
 
 def clean_body(text: str) -> str:
@@ -27,14 +27,17 @@ def clean_body(text: str) -> str:
 
 
 def _sidebar_figure(post, labels: tuple[str, ...]) -> int | None:
-    for th in post.xpath(".//td[contains(@class,'pls')]//th"):
-        label = th.text_content()
-        if any(lb in label for lb in labels):
-            return first_int("".join(th.xpath("./p//text()")) or label)
-    for dt in post.xpath(".//td[contains(@class,'pls')]//dt"):
-        if any(lb in dt.text_content() for lb in labels):
-            dd = dt.getnext()
-            return first_int(dd.text_content() if dd is not None else None)
+    """A sidebar number by label, trying labels in order (帖子 before 主题: threads are not posts)."""
+    cells = post.xpath(f".//td[{has_class('pls')}]//th")
+    terms = post.xpath(f".//td[{has_class('pls')}]//dt")
+    for label in labels:
+        for th in cells:
+            if label in th.text_content():
+                return first_int("".join(th.xpath("./p//text()")) or th.text_content())
+        for dt in terms:
+            if label in dt.text_content():
+                dd = dt.getnext()
+                return first_int(dd.text_content() if dd is not None else None)
     return None
 
 
@@ -55,14 +58,14 @@ def extract(doc, url: str, source_id: str, zone: ZoneInfo) -> PageResult:
     tid_match = re.search(r"thread-(\d+)-|[?&]tid=(\d+)", url)
     thread_id = next((g for g in tid_match.groups() if g), None) if tid_match else None
     first_pid = None
-    for post in doc.xpath("//div[starts-with(@id,'post_') and .//td[contains(@class,'t_f')]]"):
+    for post in doc.xpath(f"//div[starts-with(@id,'post_') and .//td[{has_class('t_f')}]]"):
         pid = post.get("id").split("_", 1)[1]
-        body_el = post.xpath(".//td[contains(@class,'t_f')]")[0]
-        quotes = [element_text(q) for q in body_el.xpath(".//div[contains(@class,'quote')]")]
-        for q in body_el.xpath(".//div[contains(@class,'quote')]"):
+        body_el = post.xpath(f".//td[{has_class('t_f')}]")[0]
+        quotes = [element_text(q) for q in body_el.xpath(f".//div[{has_class('quote')}]")]
+        for q in body_el.xpath(f".//div[{has_class('quote')}]"):
             q.drop_tree()
         text = clean_body(element_text(body_el))
-        author = post.xpath(".//td[contains(@class,'pls')]//a[contains(@class,'xw1')]")
+        author = post.xpath(f".//td[{has_class('pls')}]//a[{has_class('xw1')}]")
         name = author[0].text_content().strip() if author else "匿名"
         uid = re.search(r"uid=(\d+)", author[0].get("href", "")) if author else None
         floor = _floor(post)
@@ -83,12 +86,12 @@ def extract(doc, url: str, source_id: str, zone: ZoneInfo) -> PageResult:
                 "author_platform_id": uid.group(1) if uid else None,
                 "author_url": author[0].get("href") if author else None,
                 "author_followers": _sidebar_figure(post, ("粉丝", "粉絲", "听众", "聽眾")),
-                "author_posts": _sidebar_figure(post, ("帖子", "主题", "主題")),
-                "author_rank": (" ".join(post.xpath(".//td[contains(@class,'pls')]//em//text()")).strip() or None),
+                "author_posts": _sidebar_figure(post, ("帖子", "回帖", "主题", "主題")),
+                "author_rank": (" ".join(post.xpath(f".//td[{has_class('pls')}]//em//text()")).strip() or None),
                 "published_at": parse_time(when, zone),
                 "text": text,
                 "quoted_text": "\n".join(quotes) or None,
-                "likes": first_int(" ".join(post.xpath(".//div[contains(@class,'po')]//text()"))),
+                "likes": first_int(" ".join(post.xpath(f".//div[{has_class('po')}]//text()"))),
                 "language_hint": "zh",
             }
         )
@@ -96,6 +99,6 @@ def extract(doc, url: str, source_id: str, zone: ZoneInfo) -> PageResult:
         # A later page of a thread: replies point at the thread's first post when known.
         for item in result.posts:
             item["parent_platform_id"] = None
-    result.follow += doc.xpath("//a[contains(@class,'xst')]/@href")
-    result.follow += doc.xpath("//div[contains(@class,'pg')]//a[contains(@class,'nxt')]/@href")
+    result.follow += doc.xpath(f"//a[{has_class('xst')}]/@href")
+    result.follow += doc.xpath(f"//div[{has_class('pg')}]//a[{has_class('nxt')}]/@href")
     return result
