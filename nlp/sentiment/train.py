@@ -25,7 +25,7 @@ from nlp.sentiment.datasets import Example
 from nlp.sentiment.model import PREFIX, SentimentClassifier, TrainedPartMeta, load_base_classifier, save_trained_part
 
 # English sets are small next to the Chinese ones; tweets carry most neutral English.
-SOURCE_WEIGHT = {"sst2": 2.0, "customer_reviews_cr": 1.5, "tweeteval_val": 3.0}
+SOURCE_WEIGHT = {"sst2": 3.0, "customer_reviews_cr": 2.5, "tweeteval_val": 5.0}
 TRAIN_CAP_PER_SOURCE = 5000
 TRAIN_MAX_TOKENS = 128
 
@@ -179,11 +179,11 @@ def train(
     out_dir: Path,
     *,
     model_id: str = "koubei-sentiment-e5s",
-    version: str = "1",
+    version: str = "2",
     top_layers: int = 3,
     epochs: int = 3,
     batch_size: int = 32,
-    layer_lr: float = 6e-5,
+    layer_lr: float = 8e-5,
     head_lr: float = 2e-3,
     cap_per_source: int = TRAIN_CAP_PER_SOURCE,
     source_weight: dict[str, float] | None = None,
