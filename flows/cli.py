@@ -100,12 +100,12 @@ def backfill(
     crawl: Annotated[bool, typer.Option(help="Crawl first (--no-crawl replays stored data only).")] = True,
 ) -> None:
     """Crawl, then score and alert every day of a date range."""
-    from flows.daily import backfill as backfill_flow
-
     first, last = _date(start), _date(end)
     if last < first:
         raise UserError("--to is before --from; swap them")
     _load(config)
+    from flows.daily import backfill as backfill_flow  # Prefect is slow to import: after validation
+
     backfill_flow(str(config), first, last, crawl)
 
 
