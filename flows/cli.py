@@ -296,6 +296,39 @@ def alerts_backtest(
     console.print(f"{opened} alerts would have opened between {first} and {last} (same lifecycle and cooldown as live runs)")
 
 
+@alerts_app.command("list")
+@friendly
+def alerts_list(config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Open and acknowledged alerts, most severe first (CSV)."""
+    from warehouse.db import reader
+
+    with reader(_load(config).warehouse.path) as con:
+        result = con.execute("SELECT alert_id, severity, brand, rule, status, day, last_day, reason FROM v_open_alerts")
+        writer = csv.writer(sys.stdout)
+        writer.writerow([d[0] for d in result.description])
+        writer.writerows(result.fetchall())
+
+
+@alerts_app.command("act")
+@friendly
+def alerts_act(
+    alert_id: str,
+    action: Annotated[str, typer.Argument(help="acknowledge, resolve, dismiss or reopen")],
+    by: Annotated[str, typer.Option("--by", help="Who acts (kept in the alert's history).")],
+    note: Annotated[str | None, typer.Option(help="Why, for the history.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """Act on an alert; queued safely if the daily flow is writing right now."""
+    from flows.actions import record_action
+    from flows.alerts import AlertTransitionError
+
+    try:
+        outcome = record_action(_load(config).warehouse.path, alert_id, action, by, note)
+    except AlertTransitionError as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"{action} {alert_id}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
+
+
 @model_app.command("build")
 @friendly
 def model_build(force: bool = False) -> None:

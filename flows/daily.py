@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows import alerts as alert_rules
+from flows.actions import apply_pending
 from flows.analyze import analyze_pending
 from flows.collect import crawl_source, load_pending, register_sources, stats_dict
 from flows.config import Config, load_config
@@ -75,6 +76,8 @@ def alert_task(config_path: str, days: list[date]) -> dict:
     config = _config(config_path)
     totals: dict[str, int] = {}
     with writer(config.warehouse.path) as con:
+        for line in apply_pending(con, config.warehouse.path):  # actions people took while we wrote
+            get_run_logger().info(line)
         for day in days:
             found = alert_rules.evaluate(con, list(config.brands), day, config.alerts)
             con.execute("BEGIN")
