@@ -329,6 +329,55 @@ def alerts_act(
     console.print(f"{action} {alert_id}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
 
 
+@app.command()
+@friendly
+def clean() -> None:
+    """Read text on standard input, print text_clean (what analysis reads)."""
+    from nlp.text.normalize import clean_text
+
+    print(clean_text(sys.stdin.read()))
+
+
+@app.command()
+@friendly
+def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None:
+    """Read JSON lines with a "text" field; print each with language, script, brands, aspects and intents.
+
+    Brands come from the config; --sentiment adds the configured model's scores.
+    """
+    from nlp.text.language import detect_language, detect_script
+    from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+    from nlp.text.normalize import clean_text
+
+    cfg = _load(config)
+    brands, aspects = BrandMatcher(cfg.brands), AspectMatcher(cfg.aspect_taxonomy())
+    scorer = None
+    if sentiment:
+        from nlp.sentiment.scorer import load_scorer
+
+        scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size)
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text = clean_text(str(record["text"]))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise UserError(f"line {n} is not a JSON object with a text field") from None
+        language = detect_language(text)
+        record |= {
+            "text_clean": text,
+            "language": language,
+            "script": detect_script(text) if language == "zh" else None,
+            "brands": brands.match(text),
+            "aspects": aspects.match(text),
+            "intents": match_intents(text),
+        }
+        if scorer:
+            record |= scorer.score([text])[0].as_dict()
+        print(json.dumps(record, ensure_ascii=False))
+
+
 @model_app.command("build")
 @friendly
 def model_build(force: bool = False) -> None:

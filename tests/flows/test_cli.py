@@ -67,3 +67,30 @@ def test_extract_on_a_saved_review_page(shared_data):
     records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert records and {"kind", "author", "published", "text", "rating", "thread_title", "url"} <= set(records[0])
     assert {"review", "aggregate_rating"} & {r["kind"] for r in records}
+
+
+def test_clean_reads_stdin():
+    result = runner.invoke(app, ["clean"], input="客戶關(guān)系 &amp; <p>好评</p>\n")
+    assert result.exit_code == 0 and result.stdout.strip() == "客戶關系 & 好评"
+
+
+def test_analyze_adds_language_brands_aspects_intents(tmp_path):
+    import textwrap
+
+    config = tmp_path / "k.yaml"
+    config.write_text(
+        textwrap.dedent("""
+        brands: [{id: lumo, name: Lumo, aliases: {zh-Hans: [鲁莫], en: [Lumo]}}]
+        sources: [{id: s, kind: rss, start_urls: ['https://example.com/f']}]
+    """),
+        encoding="utf-8",
+    )
+    lines = '{"text": "魯莫外送太慢了，再也不用了"}\n{"text": "Lumo leaked my phone number, chargeback filed"}\n'
+    result = runner.invoke(app, ["analyze", "--config", str(config)], input=lines)
+    assert result.exit_code == 0, result.output
+    zh, en = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (zh["language"], zh["script"], zh["brands"], zh["intents"]) == ("zh", "zh-Hant", ["lumo"], ["churn_or_escalation"])
+    assert {"aspect": "delivery", "polarity": "negative"} in zh["aspects"]
+    assert (en["language"], en["brands"]) == ("en", ["lumo"]) and {"aspect": "privacy", "polarity": "negative"} in en["aspects"]
+    bad = runner.invoke(app, ["analyze", "--config", str(config)], input="not json\n")
+    assert bad.exit_code == 2 and "line 1 is not a JSON object" in bad.output
