@@ -231,7 +231,103 @@ def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> Al
     )
 
 
-RULES = (negative_spike, negative_share_jump, influential_detractor, coordinated_posting)
+def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+    """A complaint area whose share of the brand's complaints today jumps against its baseline."""
+    rows = con.execute(
+        """SELECT local_day = ? AS today, asp.aspect, count(*) AS n, list(post_key) AS posts
+           FROM v_post_brand, UNNEST(aspects) AS t(asp)
+           WHERE brand_id = ? AND asp.polarity = 'negative' AND local_day BETWEEN ? AND ?
+           GROUP BY ALL""",
+        [day, brand, day - timedelta(days=rules.baseline_days), day],
+    ).fetchall()
+    today = {aspect: (n, posts) for is_today, aspect, n, posts in rows if is_today}
+    before = {aspect: n for is_today, aspect, n, _ in rows if not is_today}
+    total_today, total_before = sum(n for n, _ in today.values()), sum(before.values())
+    best = None
+    for aspect, (n, posts) in today.items():
+        share, base = n / total_today, (before.get(aspect, 0) / total_before if total_before else 0.0)
+        if (
+            n >= rules.emerging_min_count
+            and share - base >= rules.emerging_share_points
+            and (best is None or share - base > best[1])
+        ):
+            best = (aspect, share - base, share, base, n, posts)
+    if best is None:
+        return None
+    aspect, _, share, base, n, posts = best
+    return AlertCandidate(
+        brand,
+        "emerging_complaint_area",
+        day,
+        "medium",
+        f"'{aspect}' complaints about {brand} rose to {share:.0%} of today's complaints ({n} posts), from {base:.0%} over the previous {rules.baseline_days} days.",
+        {
+            "min_count": rules.emerging_min_count,
+            "share_points": rules.emerging_share_points,
+            "aspect": aspect,
+            "share": round(share, 3),
+            "baseline_share": round(base, 3),
+        },
+        posts[:30],
+    )
+
+
+def advocate_turned_negative(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+    """One of yesterday's top advocates (a record of mostly positive mentions) turns: at least
+    two negative posts about the brand within three days, one of them today."""
+    rows = con.execute(
+        """
+        WITH top AS (
+            SELECT author_key, advocacy FROM author_scores
+            WHERE brand_id = ? AND day = ? AND advocacy >= ?
+              AND mentions >= 3 AND (positive + 1.0) / (mentions + 2) >= ?
+            ORDER BY advocacy DESC LIMIT ?
+        )
+        SELECT v.post_key, au.display_name, top.advocacy
+        FROM v_post_brand v JOIN top USING (author_key) JOIN authors au USING (author_key)
+        WHERE v.brand_id = ? AND v.local_day BETWEEN ? AND ? AND v.label = 'negative'
+        QUALIFY count(*) OVER (PARTITION BY v.author_key) >= 2
+            AND max(v.local_day) OVER (PARTITION BY v.author_key) = ?
+        ORDER BY top.advocacy DESC
+        """,
+        [
+            brand,
+            day - timedelta(days=1),
+            rules.advocate_min_score,
+            rules.advocate_min_positive_share,
+            rules.advocate_top_n,
+            brand,
+            day - timedelta(days=2),
+            day,
+            day,
+        ],
+    ).fetchall()
+    if not rows:
+        return None
+    names = ", ".join(dict.fromkeys(r[1] for r in rows))
+    return AlertCandidate(
+        brand,
+        "advocate_turned_negative",
+        day,
+        "medium",
+        f"Top advocate(s) {names} posted negatively about {brand} on {day}.",
+        {
+            "top_n": rules.advocate_top_n,
+            "min_advocacy": rules.advocate_min_score,
+            "min_positive_share": rules.advocate_min_positive_share,
+        },
+        [r[0] for r in rows],
+    )
+
+
+RULES = (
+    negative_spike,
+    negative_share_jump,
+    influential_detractor,
+    coordinated_posting,
+    emerging_complaint_area,
+    advocate_turned_negative,
+)
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, brands: list[Brand], day: date, rules: AlertRules) -> list[AlertCandidate]:

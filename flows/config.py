@@ -108,6 +108,11 @@ class AlertRules(_Strict):
     detractor_min_influence: float = Field(default=0.8, ge=0, le=1)
     response_clock_hours: float = Field(default=24, gt=0)
     coordinated_min_authors: int = Field(default=4, ge=2)  # 3 gave a false positive on the demo backtest
+    emerging_min_count: int = Field(default=5, ge=1)
+    emerging_share_points: float = Field(default=0.25, gt=0, le=1)
+    advocate_top_n: int = Field(default=3, ge=1)
+    advocate_min_score: float = Field(default=0.15, ge=0)
+    advocate_min_positive_share: float = Field(default=0.7, ge=0, le=1)  # smoothed, over >= 3 mentions
     cooldown_days: int = Field(default=3, ge=0)
 
 

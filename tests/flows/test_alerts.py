@@ -77,3 +77,42 @@ def test_spike_episode_is_one_alert_and_a_resolved_one_reopens(con):
     assert counts["reopened"] == 1
     history = con.execute("SELECT to_status FROM alert_events WHERE alert_id = ? ORDER BY event_at", [alert_id]).fetchall()
     assert [h[0] for h in history] == ["open", "acknowledged", "resolved", "open"]
+
+
+def _posts(con, rows: list[tuple[str, int, str, str, list[dict]]]) -> None:
+    """rows of (post_key, day index, author, label, aspects) about lumo."""
+    for key, day, author, label, aspects in rows:
+        d = DAY0 + timedelta(days=day)
+        con.execute(
+            "INSERT INTO posts (post_key, source_id, kind, url, author_key, published_at, local_day, text_raw, content_hash) VALUES (?, 's', 'post', ?, ?, ?, ?, 't', ?)",
+            [key, f"https://x.example/{key}", author, d, d, key],
+        )
+        con.execute(
+            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], ?, [], ?, 0.5, 0.2, 0.3, [], ?, now())",
+            [key, aspects, label, key],
+        )
+
+
+def test_emerging_complaint_area(con):
+    delivery, privacy = {"aspect": "delivery", "polarity": "negative"}, {"aspect": "privacy", "polarity": "negative"}
+    _posts(con, [(f"b{i}", i % 21, "a", "negative", [delivery]) for i in range(40)])
+    _posts(con, [(f"t{i}", 21, "a", "negative", [privacy if i < 6 else delivery]) for i in range(10)])
+    candidate = alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=21), RULES)
+    assert candidate.thresholds["aspect"] == "privacy" and candidate.thresholds["share"] == 0.6 and len(candidate.evidence) == 6
+    _posts(con, [(f"u{i}", 22, "a", "negative", [privacy]) for i in range(4)])  # below the minimum count
+    assert alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=22), RULES) is None
+
+
+def test_advocate_turned_negative_needs_a_record_and_a_sustained_turn(con):
+    con.execute("INSERT INTO authors (author_key, source_id, display_name) VALUES ('fan', 's', 'Fan'), ('mixed', 's', 'Mixed')")
+    day = DAY0 + timedelta(days=10)
+    for author, positive in (("fan", 9), ("mixed", 5)):
+        con.execute(
+            "INSERT INTO author_scores VALUES (?, 'lumo', ?, 0.9, 10, ?, ?, 0, 0.5, 0.1)",
+            [day - timedelta(days=1), author, positive, 10 - positive],
+        )
+    _posts(con, [("f1", 9, "fan", "negative", []), ("m1", 9, "mixed", "negative", []), ("m2", 10, "mixed", "negative", [])])
+    assert alerts.advocate_turned_negative(con, "lumo", day, RULES) is None  # fan: one negative only; mixed: no record
+    _posts(con, [("f2", 10, "fan", "negative", [])])
+    candidate = alerts.advocate_turned_negative(con, "lumo", day, RULES)
+    assert set(candidate.evidence) == {"f1", "f2"} and "Fan" in candidate.reason
