@@ -52,15 +52,14 @@ def _daily_negatives(con: duckdb.DuckDBPyConnection, brand: str, start: date, en
 
 
 def _evidence(con: duckdb.DuckDBPyConnection, brand: str, day: date, limit: int = 12) -> list[str]:
-    """Negative posts of the day, riskiest first: p_negative x reach (influence, engagement)."""
+    """Negative posts of the day, riskiest first (post_risk, see flows/scoring.py)."""
     rows = con.execute(
         """
         SELECT v.post_key
         FROM v_post_brand v
-        LEFT JOIN author_scores s ON s.author_key = v.author_key AND s.brand_id = v.brand_id AND s.day = v.local_day
+        LEFT JOIN post_risk r ON r.post_key = v.post_key AND r.brand_id = v.brand_id
         WHERE v.brand_id = ? AND v.local_day = ? AND v.label = 'negative'
-        ORDER BY v.p_negative * (0.2 + coalesce(s.influence, 0)) * (1 + ln(1 + coalesce(v.likes, 0) + coalesce(v.replies, 0))) DESC,
-                 v.published_at
+        ORDER BY coalesce(r.risk, v.p_negative) DESC, v.published_at
         LIMIT ?
         """,
         [brand, day, limit],
@@ -357,7 +356,8 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                WHERE brand_id = ? AND rule = ? AND last_day >= ? AND day <= ?
                ORDER BY last_day DESC LIMIT 1""",
             [c.brand_id, c.rule, c.day - timedelta(days=cooldown_days), c.day],
-        ).fetchone()
+        ).fetchall()
+        existing = existing[0] if existing else None
         if existing is None:
             alert_id = _alert_id(c.brand_id, c.rule, c.day.isoformat())
             con.execute(
@@ -415,7 +415,8 @@ class AlertTransitionError(ValueError):
 
 def transition(con: duckdb.DuckDBPyConnection, alert_id: str, to_status: str, actor: str, note: str | None = None) -> None:
     """A person acts on an alert (acknowledge, resolve, dismiss); history is kept."""
-    row = con.execute("SELECT status FROM alerts WHERE alert_id = ?", [alert_id]).fetchone()
+    rows = con.execute("SELECT status FROM alerts WHERE alert_id = ?", [alert_id]).fetchall()  # fully fetched: DuckDB 2 forbids
+    row = rows[0] if rows else None  # new statements while a result is still open
     if row is None:
         raise AlertTransitionError(f"no alert {alert_id}")
     if to_status not in TRANSITIONS[row[0]]:

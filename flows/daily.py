@@ -23,7 +23,7 @@ from flows.analyze import analyze_pending
 from flows.collect import crawl_source, load_pending, register_sources, stats_dict
 from flows.config import Config, load_config
 from flows.notify import notify
-from flows.scoring import official_accounts, store_scores
+from flows.scoring import official_accounts, store_post_risk, store_scores
 from flows.summary import summary_markdown
 from warehouse.db import writer
 
@@ -67,8 +67,13 @@ def analyze_task(config_path: str) -> int:
 @task(name="score")
 def score_task(config_path: str, days: list[date]) -> int:
     config = _config(config_path)
+    severity = {a.id: a.severity for a in config.aspect_taxonomy()}
     with writer(config.warehouse.path) as con:
-        return sum(store_scores(con, day, official_accounts(config)) for day in days)
+        scored = 0
+        for day in days:
+            scored += store_scores(con, day, official_accounts(config))
+            store_post_risk(con, day, severity)
+        return scored
 
 
 @task(name="alert")

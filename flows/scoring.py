@@ -110,6 +110,46 @@ def brand_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[
     return scores
 
 
+def store_post_risk(con: duckdb.DuckDBPyConnection, day: date, aspect_severity: dict[str, float]) -> int:
+    """Risk of each post of ``day`` per brand it mentions: p_negative x reach x severity.
+
+    reach = 0.2 + author influence (that day, that brand) + min(1, log1p(likes + replies) / log1p(1000))
+    severity = the highest severity among the post's negative complaint areas (config, default 1),
+    x 1.5 when it carries churn or escalation intent (投诉, 曝光, chargeback...).
+    """
+    severities = pa.table({"aspect": list(aspect_severity), "weight": list(aspect_severity.values())})
+    con.register("aspect_weights", severities)
+    try:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM post_risk WHERE day = ?", [day])
+        con.execute(
+            """
+            INSERT INTO post_risk
+            WITH base AS (
+                SELECT v.post_key, v.brand_id, v.p_negative,
+                       0.2 + coalesce(s.influence, 0)
+                           + least(1.0, ln(1 + coalesce(v.likes, 0) + coalesce(v.replies, 0)) / ln(1001)) AS reach,
+                       coalesce((SELECT max(w.weight) FROM UNNEST(v.aspects) AS t(a) JOIN aspect_weights w ON w.aspect = a.aspect
+                                 WHERE a.polarity = 'negative'), 1.0)
+                           * CASE WHEN list_contains(v.intents, 'churn_or_escalation') THEN 1.5 ELSE 1.0 END AS severity
+                FROM v_post_brand v
+                LEFT JOIN author_scores s ON s.author_key = v.author_key AND s.brand_id = v.brand_id AND s.day = v.local_day
+                WHERE v.local_day = ?
+            )
+            SELECT post_key, brand_id, ?, p_negative, reach, severity, p_negative * reach * severity FROM base
+            """,
+            [day, day],
+        )
+        count = con.execute("SELECT count(*) FROM post_risk WHERE day = ?", [day]).fetchone()[0]
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("aspect_weights")
+    return count
+
+
 def store_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[str, str]] = frozenset()) -> int:
     scores = brand_scores(con, day, official)
     con.execute("BEGIN")
