@@ -20,6 +20,7 @@ import duckdb
 
 from flows.config import AlertRules, Brand
 from nlp.text.duplicates import PostRef, coordinated_clusters
+from warehouse.db import transaction
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
@@ -160,6 +161,15 @@ def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertC
     )
 
 
+def _authors_alert(brand: str, rule: str, day: date, who: str, rows: list[tuple], thresholds: dict) -> AlertCandidate | None:
+    """A medium alert naming the authors of ``rows`` (post_key, display name, ...), or None."""
+    if not rows:
+        return None
+    names = ", ".join(dict.fromkeys(r[1] for r in rows))
+    reason = f"{who} {names} posted negatively about {brand} on {day}."
+    return AlertCandidate(brand, rule, day, "medium", reason, thresholds, [r[0] for r in rows])
+
+
 def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
     rows = con.execute(
         """
@@ -172,18 +182,8 @@ def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> Aler
         """,
         [brand, day, rules.detractor_min_influence],
     ).fetchall()
-    if not rows:
-        return None
-    names = ", ".join(dict.fromkeys(r[1] for r in rows))
-    return AlertCandidate(
-        brand,
-        "influential_detractor",
-        day,
-        "medium",
-        f"Influential author(s) {names} posted negatively about {brand} on {day}.",
-        {"min_influence": rules.detractor_min_influence, "max_influence": round(rows[0][2], 3)},
-        [r[0] for r in rows],
-    )
+    thresholds = {"min_influence": rules.detractor_min_influence, "max_influence": round(rows[0][2], 3)} if rows else {}
+    return _authors_alert(brand, "influential_detractor", day, "Influential author(s)", rows, thresholds)
 
 
 def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
@@ -301,22 +301,12 @@ def advocate_turned_negative(con, brand: str, day: date, rules: AlertRules) -> A
             day,
         ],
     ).fetchall()
-    if not rows:
-        return None
-    names = ", ".join(dict.fromkeys(r[1] for r in rows))
-    return AlertCandidate(
-        brand,
-        "advocate_turned_negative",
-        day,
-        "medium",
-        f"Top advocate(s) {names} posted negatively about {brand} on {day}.",
-        {
-            "top_n": rules.advocate_top_n,
-            "min_advocacy": rules.advocate_min_score,
-            "min_positive_share": rules.advocate_min_positive_share,
-        },
-        [r[0] for r in rows],
-    )
+    thresholds = {
+        "top_n": rules.advocate_top_n,
+        "min_advocacy": rules.advocate_min_score,
+        "min_positive_share": rules.advocate_min_positive_share,
+    }
+    return _authors_alert(brand, "advocate_turned_negative", day, "Top advocate(s)", rows, thresholds)
 
 
 RULES = (
@@ -421,7 +411,6 @@ def transition(con: duckdb.DuckDBPyConnection, alert_id: str, to_status: str, ac
         raise AlertTransitionError(f"no alert {alert_id}")
     if to_status not in TRANSITIONS[row[0]]:
         raise AlertTransitionError(f"alert {alert_id} is {row[0]}; it cannot become {to_status}")
-    con.execute("BEGIN")
-    con.execute("UPDATE alerts SET status = ?, updated_at = ? WHERE alert_id = ?", [to_status, datetime.now(UTC), alert_id])
-    _event(con, alert_id, actor, row[0], to_status, note)
-    con.execute("COMMIT")
+    with transaction(con):
+        con.execute("UPDATE alerts SET status = ?, updated_at = ? WHERE alert_id = ?", [to_status, datetime.now(UTC), alert_id])
+        _event(con, alert_id, actor, row[0], to_status, note)

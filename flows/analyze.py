@@ -18,7 +18,7 @@ from nlp.sentiment.scorer import Scorer
 from nlp.text.language import detect_language, detect_script
 from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
 from nlp.text.normalize import clean_text
-from warehouse.db import writer
+from warehouse.db import registered, transaction, writer
 
 ANALYSIS_SCHEMA = pa.schema(
     [
@@ -88,22 +88,12 @@ def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Score
 
 
 def write_analysis(db: Path, table: pa.Table, cleaned: dict[str, str]) -> None:
-    with writer(db) as con:
-        con.execute("BEGIN")
-        try:
-            con.register("new_analysis", table)
-            con.register("new_clean", pa.table({"post_key": list(cleaned), "text_clean": list(cleaned.values())}))
-            # Older scores stay for comparison in SQL, but only one row per post is current.
-            con.execute("UPDATE post_analysis SET is_current = FALSE WHERE post_key IN (SELECT post_key FROM new_analysis)")
-            con.execute("INSERT OR REPLACE INTO post_analysis SELECT * FROM new_analysis")
-            con.execute("UPDATE posts SET text_clean = c.text_clean FROM new_clean c WHERE posts.post_key = c.post_key")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("new_analysis")
-            con.unregister("new_clean")
+    new_clean = pa.table({"post_key": list(cleaned), "text_clean": list(cleaned.values())})
+    with writer(db) as con, registered(con, new_analysis=table, new_clean=new_clean), transaction(con):
+        # Older scores stay for comparison in SQL, but only one row per post is current.
+        con.execute("UPDATE post_analysis SET is_current = FALSE WHERE post_key IN (SELECT post_key FROM new_analysis)")
+        con.execute("INSERT OR REPLACE INTO post_analysis SELECT * FROM new_analysis")
+        con.execute("UPDATE posts SET text_clean = c.text_clean FROM new_clean c WHERE posts.post_key = c.post_key")
 
 
 def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: Callable[[int, int], None] | None = None) -> int:

@@ -25,7 +25,7 @@ from flows.config import Config, load_config
 from flows.notify import notify
 from flows.scoring import official_accounts, store_post_risk, store_scores
 from flows.summary import summary_markdown
-from warehouse.db import writer
+from warehouse.db import transaction, writer
 
 
 @cache
@@ -85,9 +85,8 @@ def alert_task(config_path: str, days: list[date]) -> dict:
             get_run_logger().info(line)
         for day in days:
             found = alert_rules.evaluate(con, list(config.brands), day, config.alerts)
-            con.execute("BEGIN")
-            counts = alert_rules.apply(con, found, config.alerts.cooldown_days)
-            con.execute("COMMIT")
+            with transaction(con):
+                counts = alert_rules.apply(con, found, config.alerts.cooldown_days)
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
     return totals

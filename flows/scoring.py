@@ -23,6 +23,8 @@ import networkx as nx
 import pandas as pd
 import pyarrow as pa
 
+from warehouse.db import registered, transaction
+
 WINDOW_DAYS = 90
 WEIGHTS = {"followers": 0.35, "posts": 0.15, "engagement": 0.25, "pagerank": 0.25}
 
@@ -118,9 +120,7 @@ def store_post_risk(con: duckdb.DuckDBPyConnection, day: date, aspect_severity: 
     x 1.5 when it carries churn or escalation intent (投诉, 曝光, chargeback...).
     """
     severities = pa.table({"aspect": list(aspect_severity), "weight": list(aspect_severity.values())})
-    con.register("aspect_weights", severities)
-    try:
-        con.execute("BEGIN")
+    with registered(con, aspect_weights=severities), transaction(con):
         con.execute("DELETE FROM post_risk WHERE day = ?", [day])
         con.execute(
             """
@@ -140,39 +140,26 @@ def store_post_risk(con: duckdb.DuckDBPyConnection, day: date, aspect_severity: 
             """,
             [day, day],
         )
-        count = con.execute("SELECT count(*) FROM post_risk WHERE day = ?", [day]).fetchone()[0]
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("aspect_weights")
-    return count
+        return con.execute("SELECT count(*) FROM post_risk WHERE day = ?", [day]).fetchall()[0][0]
 
 
 def store_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[str, str]] = frozenset()) -> int:
     scores = brand_scores(con, day, official)
-    con.execute("BEGIN")
-    try:
+    cols = [
+        "day",
+        "brand_id",
+        "author_key",
+        "influence",
+        "mentions",
+        "positive",
+        "negative",
+        "recommends",
+        "advocacy",
+        "detraction",
+    ]
+    with transaction(con):
         con.execute("DELETE FROM author_scores WHERE day = ?", [day])
         if not scores.empty:
-            cols = [
-                "day",
-                "brand_id",
-                "author_key",
-                "influence",
-                "mentions",
-                "positive",
-                "negative",
-                "recommends",
-                "advocacy",
-                "detraction",
-            ]
-            con.register("scores_df", pa.Table.from_pandas(scores[cols], preserve_index=False))
-            con.execute(f"INSERT INTO author_scores ({', '.join(cols)}) SELECT {', '.join(cols)} FROM scores_df")
-            con.unregister("scores_df")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            with registered(con, scores_df=pa.Table.from_pandas(scores[cols], preserve_index=False)):
+                con.execute(f"INSERT INTO author_scores ({', '.join(cols)}) SELECT {', '.join(cols)} FROM scores_df")
     return len(scores)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,6 +68,24 @@ def demo_site(tmp_path_factory):
     root, first, last = prepare_demo(data_dir)
     with DemoServer(root) as base_url:
         yield base_url, root, first, last
+
+
+@pytest.fixture
+def another_writer():
+    """``with another_writer(db):`` a second process holds the DuckDB file read-write, as a running flow does."""
+
+    @contextlib.contextmanager
+    def hold(db: Path):
+        code = f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(120)"
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            yield proc
+        finally:
+            proc.kill()
+            proc.wait()
+
+    return hold
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from crawlers.items import StagedPost
+from warehouse.db import registered, transaction
 from warehouse.keys import author_key, content_hash, post_key
 
 log = logging.getLogger(__name__)
@@ -187,8 +188,7 @@ def upsert_posts(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
     Call inside a transaction. Known keys are updated, then only unseen keys inserted
     (an anti-join), so post_key stays unique without an index slowing bulk inserts.
     """
-    con.register("staged_posts", table)
-    try:
+    with registered(con, staged_posts=table):
         duplicates = con.execute("SELECT count(*) - count(DISTINCT post_key) FROM staged_posts").fetchone()[0]
         # One row per key (the latest fetch wins) when a batch repeats a post.
         source = (
@@ -202,14 +202,11 @@ def upsert_posts(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
         con.execute(
             f"INSERT INTO posts ({cols}) SELECT {cols} FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.post_key = s.post_key)"
         )
-    finally:
-        con.unregister("staged_posts")
     return table.num_rows
 
 
 def upsert_authors(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
-    con.register("staged_authors", table)
-    try:
+    with registered(con, staged_authors=table):
         con.execute(
             """
             INSERT INTO authors
@@ -226,8 +223,6 @@ def upsert_authors(con: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
                 last_seen = greatest(authors.last_seen, excluded.last_seen)
             """
         )
-    finally:
-        con.unregister("staged_authors")
     return table.num_rows
 
 
@@ -247,29 +242,21 @@ def quarantine(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[Quarantin
             for q in rows
         ]
     )
-    con.register("staged_quarantine", table)
-    try:
+    with registered(con, staged_quarantine=table):
         # Idempotent like the rest: the same bad line of the same run is kept once.
         con.execute(
             """INSERT INTO quarantine SELECT s.* FROM staged_quarantine s
                WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.run_id = s.run_id AND q.payload = s.payload)"""
         )
-    finally:
-        con.unregister("staged_quarantine")
 
 
 def load_staging_file(con: duckdb.DuckDBPyConnection, path: Path, run_id: str, zone: ZoneInfo) -> LoadResult:
     """Load one staging file atomically (one transaction)."""
     items, bad = read_staging(path)
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         n_posts = upsert_posts(con, posts_table(items, run_id, zone)) if items else 0
         n_authors = upsert_authors(con, authors_table(items)) if items else 0
         quarantine(con, run_id, bad)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return LoadResult(n_posts, n_authors, len(bad))
 
 

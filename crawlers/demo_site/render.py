@@ -86,7 +86,7 @@ def _render_reviews(root: Path, start: date, posts: list[DemoPost]) -> None:
                     "reviewCount": len(ratings),
                     "bestRating": 5,
                 },
-                "review": [_review_ld(p, start, brand, page, i) for i, p in enumerate(chunk)],
+                "review": [_review_ld(p, start, brand) for p in chunk],
             }
             nav = f'<a rel="next" href="/reviews/{brand}.html?page={page + 1}">下一页</a>' if page < pages else ""
             html = (
@@ -97,7 +97,7 @@ def _render_reviews(root: Path, start: date, posts: list[DemoPost]) -> None:
             _write(root, query_file(f"reviews/{brand}.html", f"page={page}" if page > 1 else ""), html)
 
 
-def _review_ld(post: DemoPost, start: date, brand: str, page: int, index: int) -> dict:
+def _review_ld(post: DemoPost, start: date, brand: str) -> dict:
     rid = f"{brand}-{post.day:02d}{post.hour:02d}{post.minute:02d}-{post.author.uid}"
     return {
         "@type": "Review",
@@ -110,7 +110,7 @@ def _review_ld(post: DemoPost, start: date, brand: str, page: int, index: int) -
 
 
 # ---------------------------------------------------------------- Discuz! (GBK)
-def _threads(posts: list[DemoPost], first_tid: int) -> list[list[DemoPost]]:
+def _threads(posts: list[DemoPost]) -> list[list[DemoPost]]:
     """Burst origins and copies open threads; other posts join a weekly thread per brand."""
     threads: list[list[DemoPost]] = []
     weekly: dict[tuple[str, int], list[DemoPost]] = {}
@@ -151,7 +151,7 @@ DISCUZ_GUEST = '<div class="showhide">马上注册，结交更多好友，享用
 
 
 def _render_discuz(root: Path, start: date, posts: list[DemoPost]) -> None:
-    threads = _threads(posts, 100)
+    threads = _threads(posts)
     listing = []
     pid = 1000
     for n, thread in enumerate(threads):
@@ -159,11 +159,10 @@ def _render_discuz(root: Path, start: date, posts: list[DemoPost]) -> None:
         title = _discuz_title(thread)
         pages = max(1, -(-len(thread) // PER_PAGE))
         listing.append((tid, title, thread, len(thread) - 1))
-        first_pid = pid
         for page in range(1, pages + 1):
             body = []
             for floor, post in enumerate(thread[(page - 1) * PER_PAGE : page * PER_PAGE], start=(page - 1) * PER_PAGE + 1):
-                body.append(_discuz_post(post, pid, floor, start, first_pid))
+                body.append(_discuz_post(post, pid, floor, start))
                 pid += 1
             nav = f'<div class="pg"><a href="thread-{tid}-{page + 1}-1.html" class="nxt">下一页</a></div>' if page < pages else ""
             html = (
@@ -187,7 +186,7 @@ def _render_discuz(root: Path, start: date, posts: list[DemoPost]) -> None:
         _write(root, f"bbs/forum-2-{page}.html", html, "gbk")
 
 
-def _discuz_post(post: DemoPost, pid: int, floor: int, start: date, first_pid: int) -> str:
+def _discuz_post(post: DemoPost, pid: int, floor: int, start: date) -> str:
     a = post.author
     when = post.published(start).strftime("%Y-%m-%d %H:%M")
     text = escape(post.text)

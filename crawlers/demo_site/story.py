@@ -142,7 +142,7 @@ def _zh_review(rng: random.Random, brand: str, positive: bool) -> str:
     return rng.choice(ZH_POSITIVE_TEMPLATES).format(b=BRAND_NAMES[brand]["zh"], r=review)
 
 
-def _regular_authors(rng: random.Random, prefix: str, count: int, zh: bool) -> list[Author]:
+def _regular_authors(rng: random.Random, count: int, zh: bool) -> list[Author]:
     names_zh = ["吃货小王", "路人甲", "上海阿姨", "夜猫子", "打工人小李", "橘子汽水", "老陈", "云朵", "北漂青年", "台北小熊"]
     names_en = ["mike_r", "jenny88", "foodie_joe", "night_owl", "sam_t", "lucy_lu", "dave_k", "ravi_s"]
     pool = names_zh if zh else names_en
@@ -164,8 +164,8 @@ def _regular_authors(rng: random.Random, prefix: str, count: int, zh: bool) -> l
 
 def build_story(seed: int = SEED) -> list[DemoPost]:
     rng = random.Random(seed)
-    zh_people = _regular_authors(rng, "zh", 14, True)
-    en_people = _regular_authors(rng, "en", 8, False)
+    zh_people = _regular_authors(rng, 14, True)
+    en_people = _regular_authors(rng, 8, False)
     posts: list[DemoPost] = []
 
     def when() -> tuple[int, int]:

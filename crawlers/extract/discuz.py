@@ -95,10 +95,6 @@ def extract(doc, url: str, source_id: str, zone: ZoneInfo) -> PageResult:
                 "language_hint": "zh",
             }
         )
-    if first_pid is None and result.posts and thread_id:
-        # A later page of a thread: replies point at the thread's first post when known.
-        for item in result.posts:
-            item["parent_platform_id"] = None
     result.follow += doc.xpath(f"//a[{has_class('xst')}]/@href")
     result.follow += doc.xpath(f"//div[{has_class('pg')}]//a[{has_class('nxt')}]/@href")
     return result

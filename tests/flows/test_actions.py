@@ -1,7 +1,5 @@
 """Alert actions are applied at once, or queued while another process writes, never lost."""
 
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -36,20 +34,11 @@ def test_action_applies_at_once_with_history(db):
         record_action(db, alert_id, "delete", "ana")
 
 
-def test_action_while_another_process_writes_is_queued_then_applied(db):
+def test_action_while_another_process_writes_is_queued_then_applied(db, another_writer):
     alert_id, _ = _alert(db)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with another_writer(db):
         assert record_action(db, alert_id, "acknowledge", "ben", "seen during the run") == "queued"
         assert queue_path(db).exists()
-    finally:
-        holder.kill()
-        holder.wait()
     with writer(db) as con:  # what the flow's alert stage does first
         assert apply_pending(con, db) == [f"applied acknowledged on {alert_id} by ben"]
         assert con.execute("SELECT status FROM alerts").fetchone() == ("acknowledged",)
