@@ -21,7 +21,7 @@ class WarehouseBusy(RuntimeError):
 
 
 class WarehouseMissing(FileNotFoundError):
-    """There is no DuckDB file yet."""
+    """There is no DuckDB file yet, or its schema is older than this koubei (readers never migrate)."""
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -109,9 +109,23 @@ def reader(path: Path, retries: int = 0, wait: float = 0.25) -> Iterator[duckdb.
         raise WarehouseMissing(f"{path} does not exist yet; run `koubei run` or `koubei demo` first")
     con = _retry(lambda: _open(path, True), retries, wait)
     try:
+        _require_current_schema(con, path)
         yield con
     finally:
         con.close()
+
+
+def _require_current_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    latest = max(version for version, _, _ in migrations())
+    try:
+        found = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0] or 0
+    except duckdb.CatalogException:
+        found = 0
+    if found < latest:
+        con.close()
+        raise WarehouseMissing(
+            f"{path} has schema version {found}, this koubei needs {latest}; run `koubei run` (the writer migrates it) and retry"
+        )
 
 
 def _retry(open_fn, retries: int, wait: float):

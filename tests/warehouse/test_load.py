@@ -92,3 +92,18 @@ def test_reader_fails_fast_while_a_writer_holds_the_file(tmp_path, another_write
         assert time.time() - started < 5  # fails at once instead of waiting
     with reader(db) as con:
         assert con.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_reader_refuses_an_older_schema_with_a_clear_message(tmp_path):
+    from warehouse.db import WarehouseMissing
+
+    db = tmp_path / "old.duckdb"
+    with writer(db) as con:
+        con.execute("DROP TABLE post_risk")  # as a file made before migration 003
+        con.execute("DELETE FROM schema_migrations WHERE version = 3")
+    with pytest.raises(WarehouseMissing, match=r"schema version 2, this koubei needs 3; run `koubei run`"), reader(db):
+        pass
+    with writer(db):  # the writer applies what is missing
+        pass
+    with reader(db) as con:
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(migrations())
