@@ -38,6 +38,15 @@ case "${1:-}" in
     koubei demo --data-dir data
     ;;
   test)
+    # The browser tests drive Debian's chromium through Playwright (never a downloaded browser build).
+    if [ ! -x /usr/bin/chromium ]; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        step "Installing Debian's chromium for the dashboard's browser tests"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+      else
+        echo "warning: /usr/bin/chromium is missing and cannot be installed here; the browser tests will fail" >&2
+      fi
+    fi
     step "Running the test suite"
     set +e
     python -m pytest "${@:2}"

@@ -1,59 +1,88 @@
-"""koubei dashboard (first version): open alerts, daily sentiment, complaint Pareto.
+"""koubei dashboard: the entry point `koubei dashboard` starts (streamlit run dashboard/app.py).
 
-Crawled text is only ever shown through st.dataframe (never as HTML or markdown), and
-every query is parameterized in warehouse.read. Start with `koubei dashboard`.
+It is the frame around every page: the language switch, the login gate (nothing from
+the warehouse is read before it), and the navigation, which offers each role only the
+pages it may use. The pages live in dashboard/views/.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import time
+from urllib.parse import urlsplit
 
-import altair as alt
 import streamlit as st
 
-from flows.config import load_config
-from warehouse import read
+from dashboard import auth
+from dashboard.common import config
+from dashboard.i18n import LANGUAGES, t
 
 st.set_page_config(page_title="koubei 口碑", layout="wide")
-config = load_config(Path(os.environ.get("KOUBEI_CONFIG", "koubei.yaml")))
-db = config.warehouse.path
+settings = config()
+lang = st.sidebar.selectbox(
+    "Language · 语言",
+    list(LANGUAGES),
+    format_func=LANGUAGES.get,
+    key="lang",
+    index=list(LANGUAGES).index(settings.dashboard.language),
+)
 
-st.title("koubei 口碑 · reputation watch")
-try:
-    st.caption(f"Data as of {read.data_as_of(db)}")
-    alerts = read.open_alerts(db)
-except Exception as exc:  # the warehouse may be missing or busy; say so, do not crash
-    st.warning(f"The warehouse cannot be read right now: {exc}")
+
+def _password_login() -> None:
+    st.title(t("app_title", lang))
+    if not settings.dashboard.users:
+        st.error(t("login_unconfigured", lang))
+        st.stop()
+    with st.form("login"):
+        st.subheader(t("login_title", lang))
+        name = st.text_input(t("login_user", lang), key="login_name")
+        password = st.text_input(t("login_password", lang), type="password", key="login_password")
+        submitted = st.form_submit_button(t("login_button", lang))
+    if submitted:
+        user = auth.authenticate(settings.dashboard, name.strip(), password)
+        if user is None:
+            time.sleep(1)  # slows password guessing; the hash check itself costs ~50 ms
+            st.error(t("login_failed", lang))
+        else:
+            st.session_state["user"] = user
+            st.rerun()
     st.stop()
 
-st.header("Open alerts")
-st.dataframe(alerts, hide_index=True, width="stretch")
 
-brand = st.selectbox("Brand", read.brands(db))
-daily = read.daily_sentiment(db, brand).melt(id_vars=["day", "brand"], var_name="sentiment", value_name="posts")
-st.header("Sentiment over time")
-st.altair_chart(
-    alt.Chart(daily)
-    .mark_bar()
-    .encode(
-        x="day:T",
-        y="posts:Q",
-        color=alt.Color(
-            "sentiment:N", scale=alt.Scale(domain=["negative", "neutral", "positive"], range=["#d62728", "#bbbbbb", "#2ca02c"])
-        ),
-    ),
-    width="stretch",
-)
-st.header("Complaint areas (Pareto)")
-pareto = read.complaint_pareto(db, brand)
-if pareto.empty:
-    st.info("No complaints found for this brand.")
-else:
-    bars = alt.Chart(pareto).mark_bar().encode(x=alt.X("aspect:N", sort="-y"), y="count:Q")
-    line = (
-        alt.Chart(pareto)
-        .mark_line(point=True, color="black")
-        .encode(x=alt.X("aspect:N", sort=None), y=alt.Y("cumulative_share:Q", axis=alt.Axis(format="%")))
-    )
-    st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="stretch")
+def _oidc_login() -> None:
+    if st.user.is_logged_in:
+        st.session_state["user"] = auth.oidc_user(settings.dashboard, str(st.user.get("email") or st.user.get("sub")))
+        return
+    st.title(t("app_title", lang))
+    st.button(t("login_oidc", lang), on_click=st.login)
+    st.stop()
+
+
+def _logout() -> None:
+    st.session_state.pop("user", None)
+    if settings.dashboard.oidc:
+        st.logout()
+
+
+if not isinstance(st.session_state.get("user"), auth.User):
+    # A deep link (e.g. /posts?post=...) must survive the login form, which serves every path.
+    st.session_state.setdefault("requested_path", urlsplit(st.context.url or "").path.strip("/").split("/")[-1])
+    _oidc_login() if settings.dashboard.oidc else _password_login()
+
+user: auth.User = st.session_state["user"]
+st.sidebar.text(f"{t('signed_in_as', lang)}: {user.name} ({user.role})")
+st.sidebar.button(t("logout", lang), on_click=_logout)
+
+pages = [
+    st.Page("views/inbox.py", title=t("page_inbox", lang), icon=":material/notifications:", url_path="inbox", default=True),
+    st.Page("views/overview.py", title=t("page_overview", lang), icon=":material/monitoring:", url_path="overview"),
+    st.Page("views/complaints.py", title=t("page_complaints", lang), icon=":material/bar_chart:", url_path="complaints"),
+    st.Page("views/people.py", title=t("page_people", lang), icon=":material/groups:", url_path="people"),
+    st.Page("views/posts.py", title=t("page_posts", lang), icon=":material/search:", url_path="posts"),
+]
+if user.can_see_runs:
+    pages.append(st.Page("views/runs.py", title=t("page_runs", lang), icon=":material/history:", url_path="runs"))
+requested = st.session_state.pop("requested_path", "")
+target = next((page for page in pages if page.url_path == requested), None)
+if target is not None and target is not pages[0]:
+    st.switch_page(target, query_params=st.query_params.to_dict())
+st.navigation(pages).run()

@@ -72,3 +72,15 @@ def apply_pending(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
             report.append(f"skipped: {exc}")
     claimed.unlink()
     return report
+
+
+def pending_actions(db: Path) -> list[AlertAction]:
+    """Actions queued (or being applied) while the flow writes, oldest first: shown to people as pending."""
+    items = []
+    for path in (queue_path(db).with_suffix(".applying"), queue_path(db)):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            continue
+        items += [AlertAction(**json.loads(line)) for line in lines if line.strip()]
+    return items

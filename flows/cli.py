@@ -187,31 +187,37 @@ def serve(config: ConfigOpt = DEFAULT_CONFIG) -> None:
 @app.command()
 @friendly
 def dashboard(config: ConfigOpt = DEFAULT_CONFIG, port: int = 8501) -> None:
-    """Start the Streamlit dashboard on 127.0.0.1."""
+    """Start the Streamlit dashboard on 127.0.0.1 (log in with a user from the config's dashboard.users)."""
     import subprocess
 
+    from dashboard.launch import streamlit_command
+
     _load(config)
-    app_path = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
     env = {**os.environ, "KOUBEI_CONFIG": str(config.resolve())}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(app_path),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        env=env,
-        check=False,
-    )
+    subprocess.run(streamlit_command(port), env=env, check=False)
+
+
+@app.command("dashboard-user")
+@friendly
+def dashboard_user(
+    name: Annotated[str, typer.Argument(help="Login name (letters, digits, _ . @ -).")],
+    role: Annotated[str, typer.Option(help="viewer, responder or admin.")] = "viewer",
+) -> None:
+    """Hash a password for a dashboard user; prints the line to add under dashboard.users."""
+    from pydantic import ValidationError
+
+    from dashboard.auth import hash_password
+    from flows.config import DashboardUser
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = DashboardUser(name=name, role=role, password_hash=hash_password(password))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UserError(f"{first['loc'][0]}: {first['msg']}") from None
+    except ValueError as exc:  # the password rule
+        raise UserError(str(exc)) from None
+    print(f'    - {{name: {user.name}, role: {user.role}, password_hash: "{user.password_hash}"}}')
 
 
 @app.command()

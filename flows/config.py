@@ -129,6 +129,31 @@ class Warehouse(_Strict):
     staging_dir: Path = Path("data/staging")
 
 
+Role = Literal["viewer", "responder", "admin"]
+
+
+class DashboardUser(_Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{2,64}$")]
+    role: Role = "viewer"
+    password_hash: Annotated[str, Field(pattern=r"^\$argon2id\$")]  # `koubei dashboard-user NAME` prints one
+
+
+class Dashboard(_Strict):
+    users: list[DashboardUser] = Field(default_factory=list)
+    oidc: bool = False  # log in with st.login (provider in .streamlit/secrets.toml [auth]) instead of passwords
+    oidc_roles: dict[str, Role] = Field(default_factory=dict)  # e-mail -> role; other OIDC users are viewers
+    language: Literal["en", "zh"] = "en"
+    refresh_seconds: int = Field(default=60, ge=10, le=3600)
+
+    @model_validator(mode="after")
+    def _unique_users(self) -> Dashboard:
+        names = [u.name for u in self.users]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate user {dupes[0]!r}")
+        return self
+
+
 class Aspect(_Strict):
     id: str
     terms: dict[Script, list[str]]
@@ -147,6 +172,7 @@ class Config(_Strict):
     alerts: AlertRules = AlertRules()
     notifications: list[Notification] = Field(default_factory=list)
     warehouse: Warehouse = Warehouse()
+    dashboard: Dashboard = Dashboard()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:

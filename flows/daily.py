@@ -25,7 +25,7 @@ from flows.config import Config, load_config
 from flows.notify import notify
 from flows.scoring import official_accounts, store_post_risk, store_scores
 from flows.summary import summary_markdown
-from warehouse.db import transaction, writer
+from warehouse.db import publish_snapshot, transaction, writer
 
 
 @cache
@@ -99,6 +99,16 @@ def notify_task(config_path: str) -> int:
         return notify(config, con)
 
 
+@task(name="publish")
+def publish_task(config_path: str) -> str:
+    """Apply actions queued during the run, then publish the snapshot the dashboard reads while we write."""
+    config = _config(config_path)
+    with writer(config.warehouse.path) as con:
+        for line in apply_pending(con, config.warehouse.path):
+            get_run_logger().info(line)
+        return str(publish_snapshot(con, config.warehouse.path))
+
+
 def _run_id(flow_name: str) -> str:
     from prefect.runtime import flow_run
 
@@ -122,6 +132,7 @@ def _pipeline(config_path: str, days: list[date], crawl: bool, flow_name: str) -
     scored = score_task(config_path, days)
     alerted = alert_task(config_path, days)
     notified = notify_task(config_path)
+    publish_task(config_path)
     summary = summary_markdown(config.warehouse.path)
     create_markdown_artifact(
         key=flow_name,

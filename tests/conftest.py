@@ -94,3 +94,19 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def demo_pipeline(demo_site, prefect_harness, tmp_path_factory):
+    """The demo's 30 days crawled over HTTP and backfilled by the Prefect flow into a real DuckDB
+    file, once per session; yields (config_path, config, first, last, flow result). Tests that
+    change the warehouse work on a copy (see tests/dashboard/conftest.py)."""
+    from flows.config import load_config
+    from flows.daily import backfill
+    from flows.demo import write_demo_config
+
+    base_url, _root, first, last = demo_site
+    data_dir = tmp_path_factory.mktemp("e2e")
+    config_path = write_demo_config(data_dir, base_url)
+    result = backfill(str(config_path), first, last, True)
+    return config_path, load_config(config_path), first, last, result

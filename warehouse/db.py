@@ -8,6 +8,8 @@ backoff) instead of hanging while it writes.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from importlib import resources
@@ -139,3 +141,22 @@ def _retry(open_fn, retries: int, wait: float):
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
     raise AssertionError("unreachable")
+
+
+def snapshot_path(path: Path) -> Path:
+    return Path(f"{path}.snapshot")
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Copy the warehouse, as of now, to ``<db>.snapshot`` for readers to use while a flow writes.
+
+    ``con`` must be the writer's connection: holding it keeps other writers out while the
+    file is copied. The copy is swapped in atomically, so a reader of the old snapshot
+    keeps its file and a new reader gets the whole new one.
+    """
+    con.execute("CHECKPOINT")
+    target = snapshot_path(path)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(path, partial)
+    os.replace(partial, target)
+    return target

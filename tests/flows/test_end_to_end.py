@@ -15,8 +15,6 @@ import duckdb
 import pytest
 
 from crawlers.demo_site.story import BURST_DAY
-from flows.config import load_config
-from flows.demo import write_demo_config
 
 pytestmark = pytest.mark.slow
 TABLES = ("posts", "authors", "post_analysis", "author_scores", "alerts", "alert_events", "quarantine")
@@ -31,15 +29,8 @@ def _counts(db: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def pipeline(demo_site, prefect_harness, tmp_path_factory):
-    from flows.daily import backfill
-
-    base_url, _root, first, last = demo_site
-    data_dir = tmp_path_factory.mktemp("e2e")
-    config_path = write_demo_config(data_dir, base_url)
-    result = backfill(str(config_path), first, last, True)
-    config = load_config(config_path)
-    return config_path, config, first, last, result
+def pipeline(demo_pipeline):
+    return demo_pipeline
 
 
 def test_backfill_fills_the_warehouse(pipeline):

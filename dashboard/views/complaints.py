@@ -1,0 +1,53 @@
+"""Complaints: the Pareto of complaint areas (bars by count, cumulative share line) per
+brand and period, drilling down to the posts of one area."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from dashboard.common import brand_picker, context, period_picker, posts_table, show_freshness
+from warehouse import read
+
+ctx = context()
+st.title(ctx.t("page_complaints"))
+show_freshness(ctx)
+
+left, right = st.columns(2)
+with left:
+    brand = brand_picker(ctx, "complaints-brand")
+with right:
+    start, end = period_picker(ctx, "complaints-period")
+
+st.subheader(ctx.t("pareto"))
+pareto = read.complaint_pareto(ctx.db, brand, start, end)
+if pareto.empty:
+    st.info(ctx.t("no_complaints"))
+    st.stop()
+
+order = pareto["aspect"].tolist()
+bars = (
+    alt.Chart(pareto)
+    .mark_bar(color="#d62728")
+    .encode(
+        x=alt.X("aspect:N", sort=order, title=ctx.t("complaint_area")),
+        y=alt.Y("count:Q", title=ctx.t("posts_count")),
+        tooltip=["aspect:N", "count:Q"],
+    )
+)
+line = (
+    alt.Chart(pareto)
+    .mark_line(point=True, color="black")
+    .encode(
+        x=alt.X("aspect:N", sort=order),
+        y=alt.Y("cumulative_share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="cumulative"),
+        tooltip=[alt.Tooltip("cumulative_share:Q", format=".0%")],
+    )
+)
+st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="stretch")
+
+st.subheader(ctx.t("drill_down"))
+aspect = st.selectbox(ctx.t("complaint_area"), order, key="complaints-aspect")
+posts = read.search_posts(ctx.db, read.PostFilter(brand=brand, aspect=aspect, label="negative", start=start, end=end))
+st.text(f"{len(posts)} {ctx.t('results')}")
+posts_table(posts[["published_at", "source", "author", "p_negative", "aspects", "url", "text_clean"]], key="complaints-posts")

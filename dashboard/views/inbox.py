@@ -1,0 +1,96 @@
+"""Alerts inbox (landing page): open alerts by severity and age, with reason, evidence,
+response clock and the actions a responder may take. The list refreshes itself in a
+fragment, so the rest of the page (and what the user typed) stays where it is."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.common import Context, clock_text, context, posts_table, show_freshness
+from flows.actions import ACTIONS, AlertAction, pending_actions, record_action
+from flows.alerts import TRANSITIONS, AlertTransitionError
+from warehouse import read
+from warehouse.db import WarehouseBusy, WarehouseMissing
+
+SEVERITY_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
+
+
+def _act(ctx: Context, alert_id: str, action: str) -> None:
+    note = st.session_state.get(f"note-{alert_id}") or None
+    try:
+        outcome = record_action(ctx.db, alert_id, action, ctx.user.name, note)
+    except AlertTransitionError as exc:
+        st.session_state["flash"] = ("error", f"{ctx.t('action_failed')}: {exc}")
+        return
+    if outcome == "applied":
+        st.session_state["flash"] = ("success", f"{ctx.t('applied')} {ACTIONS[action]}")
+    else:
+        st.session_state["flash"] = ("info", ctx.t("queued"))
+    st.session_state[f"note-{alert_id}"] = ""
+
+
+def _actions(ctx: Context, alert_id: str, status: str) -> None:
+    if not ctx.user.can_act:
+        st.caption(ctx.t("viewer_note"))
+        return
+    st.text_input(ctx.t("note"), key=f"note-{alert_id}")
+    allowed = [action for action, target in ACTIONS.items() if target in TRANSITIONS[status]]
+    for column, action in zip(st.columns(len(allowed) + 2)[: len(allowed)], allowed, strict=True):
+        column.button(action.capitalize(), key=f"{action}-{alert_id}", on_click=_act, args=(ctx, alert_id, action))
+
+
+def _details(ctx: Context, alert: pd.Series) -> None:
+    with st.expander(f"{ctx.t('evidence')} ({alert['evidence_posts']})"):
+        posts_table(read.posts_by_key(ctx.db, list(alert["evidence"])), key=f"evidence-{alert['alert_id']}")
+        st.text(ctx.t("thresholds"))
+        st.json(json.loads(alert["thresholds"]), expanded=False)
+        st.text(ctx.t("history"))
+        st.dataframe(read.alert_history(ctx.db, alert["alert_id"]), hide_index=True, width="stretch")
+
+
+def _card(ctx: Context, alert: pd.Series, pending: list[AlertAction]) -> None:
+    with st.container(border=True, key=f"alert-{alert['alert_id']}"):
+        head, clock = st.columns([3, 1])
+        with head:
+            st.badge(alert["severity"].upper(), color=SEVERITY_COLOR.get(alert["severity"], "gray"))
+            st.text(
+                f"{alert['brand']} · {alert['rule']} · {alert['status']} · {alert['day']:%Y-%m-%d} → {alert['last_day']:%Y-%m-%d}"
+            )
+            st.text(alert["reason"])  # literal: reasons quote crawled author names
+        with clock:
+            text, overdue = clock_text(ctx, alert["clock_start"], ctx.config.alerts.response_clock_hours)
+            (st.error if overdue else st.info)(f"{ctx.t('clock')}: {text}")
+        for item in pending:
+            st.warning(ctx.t("pending_actions"))
+            st.text(f"{item.to_status} · {item.actor} · {item.requested_at[:19]} · {item.note or ''}")
+        _details(ctx, alert)
+        _actions(ctx, alert["alert_id"], alert["status"])
+
+
+def _inbox(ctx: Context) -> None:
+    flash = st.session_state.pop("flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+    try:
+        show_freshness(ctx)
+        alerts = read.open_alerts(ctx.db)
+    except (WarehouseBusy, WarehouseMissing) as exc:
+        st.warning(f"{ctx.t('no_data')}: {exc}")
+        return
+    if alerts.empty:
+        st.success(ctx.t("no_open_alerts"))
+        return
+    st.text(f"{len(alerts)} {ctx.t('open_alerts')}")
+    pending: dict[str, list[AlertAction]] = {}
+    for item in pending_actions(ctx.db):
+        pending.setdefault(item.alert_id, []).append(item)
+    for _, alert in alerts.iterrows():
+        _card(ctx, alert, pending.get(alert["alert_id"], []))
+
+
+ctx = context()
+st.title(ctx.t("page_inbox"))
+st.fragment(run_every=ctx.config.dashboard.refresh_seconds)(_inbox)(ctx)

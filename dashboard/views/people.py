@@ -1,0 +1,34 @@
+"""Advocates and detractors: leaderboards per brand with influence, score and its trend
+over the last week, profile links, and one author's recent posts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.common import Context, brand_picker, context, posts_table, selected_row, show_freshness
+from warehouse import read
+
+
+def _board(ctx: Context, brand: str, by: str, title_key: str) -> None:
+    st.subheader(ctx.t(title_key))
+    board = read.leaderboard(ctx.db, brand, by)
+    if board.empty:
+        st.info(ctx.t("nobody"))
+        return
+    event = posts_table(board, key=f"board-{by}", selectable=True)
+    row = selected_row(event)
+    if row is not None:
+        chosen = board.iloc[row]
+        st.text(f"{ctx.t('recent_posts')} {chosen['author']} ({chosen['source']})")
+        posts_table(read.author_posts(ctx.db, chosen["author_key"]), key=f"author-posts-{by}")
+
+
+ctx = context()
+st.title(ctx.t("page_people"))
+show_freshness(ctx)
+brand = brand_picker(ctx, "people-brand")
+left, right = st.columns(2)
+with left:
+    _board(ctx, brand, "advocacy", "advocates")
+with right:
+    _board(ctx, brand, "detraction", "detractors")

@@ -1,0 +1,72 @@
+"""Posts: search and filters, then one post's original and cleaned text side by side with
+the brand and complaint-area terms that matched marked in 【】, and a link to the source."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.common import Context, context, mark_terms, period_picker, posts_table, safe_url, selected_row, show_freshness
+from warehouse import read
+
+
+def _terms(ctx: Context, post: pd.Series) -> list[str]:
+    brands = set(post["brands"] if post["brands"] is not None else [])
+    aspects = {a["aspect"] for a in (post["aspects"] if post["aspects"] is not None else [])}
+    terms = [alias for b in ctx.config.brands if b.id in brands for aliases in b.aliases.values() for alias in aliases]
+    terms += [term for a in ctx.config.aspect_taxonomy() if a.id in aspects for words in a.terms.values() for term in words]
+    return terms
+
+
+def _filters(ctx: Context) -> read.PostFilter:
+    any_ = ctx.t("any")
+    row1 = st.columns(4)
+    brand = row1[0].selectbox(ctx.t("brand"), [any_, *(b.id for b in ctx.config.brands)], key="posts-brand")
+    source = row1[1].selectbox(ctx.t("sources"), [any_, *read.sources(ctx.db)], key="posts-source")
+    language = row1[2].selectbox(ctx.t("languages"), [any_, "zh", "en", "other"], key="posts-language")
+    label = row1[3].selectbox(ctx.t("sentiment"), [any_, "negative", "neutral", "positive"], key="posts-label")
+    row2 = st.columns([1, 1, 2])
+    aspect = row2[0].selectbox(ctx.t("aspect"), [any_, *(a.id for a in ctx.config.aspect_taxonomy())], key="posts-aspect")
+    with row2[1]:
+        start, end = period_picker(ctx, "posts-period", default_days=3650)
+    contains = row2[2].text_input(ctx.t("search"), key="posts-contains", max_chars=200)
+
+    def pick(value: str) -> str | None:
+        return None if value == any_ else value
+
+    return read.PostFilter(pick(brand), pick(source), pick(language), pick(label), pick(aspect), start, end, contains or None)
+
+
+def _detail(ctx: Context, post: pd.Series) -> None:
+    st.subheader(ctx.t("post"))
+    st.text(f"{post['published_at']} · {post['source']} · {post['author']} · {post['label']} (p_negative {post['p_negative']})")
+    left, right = st.columns(2)
+    with left:
+        st.text(ctx.t("original"))
+        st.code(post["text_raw"], language=None, wrap_lines=True)
+    with right:
+        st.text(ctx.t("cleaned"))
+        st.code(mark_terms(post["text_clean"] or "", _terms(ctx, post)), language=None, wrap_lines=True)
+    url = safe_url(post["url"])
+    if url:
+        st.link_button(ctx.t("open_source"), url)
+
+
+ctx = context()
+st.title(ctx.t("page_posts"))
+show_freshness(ctx)
+linked = st.query_params.get("post")  # ?post=<post_key> opens one post directly (shareable link)
+if linked:
+    found = read.search_posts(ctx.db, read.PostFilter(post_key=linked), limit=1)
+    if not found.empty:
+        _detail(ctx, found.iloc[0])
+posts = read.search_posts(ctx.db, _filters(ctx))
+st.text(f"{len(posts)} {ctx.t('results')}")
+event = posts_table(
+    posts[["published_at", "source", "author", "language", "label", "p_negative", "url", "text_clean"]],
+    key="posts-results",
+    selectable=True,
+)
+row = selected_row(event)
+if row is not None:
+    _detail(ctx, posts.iloc[row])

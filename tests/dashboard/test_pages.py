@@ -1,0 +1,168 @@
+"""Each dashboard page's logic under Streamlit's AppTest, on a copy of the demo warehouse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from flows.actions import apply_pending
+from tests.dashboard.conftest import HOSTILE_TEXT, add_hostile_post
+from warehouse.db import reader, snapshot_path, writer
+
+pytestmark = pytest.mark.slow
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    return at
+
+
+def _login(name: str, password: str = "koubei-demo") -> AppTest:
+    at = _app()
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.text]
+
+
+def _status(db: Path) -> dict[str, str]:
+    with reader(db) as con:
+        return dict(con.execute("SELECT rule, status FROM alerts WHERE brand_id = 'lumo'").fetchall())
+
+
+def test_nothing_shows_before_login_and_wrong_passwords_fail(dashboard_warehouse):
+    at = _app()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["koubei · reputation watch"]
+    assert not any("lumo" in text for text in _texts(at))  # no warehouse data before the gate
+    wrong = _login("demo-admin", "not-the-password")
+    assert [e.value for e in wrong.error] == ["Wrong user name or password."]
+    unknown = _login("nobody", "koubei-demo")
+    assert [e.value for e in unknown.error] == ["Wrong user name or password."]
+    assert not any("lumo" in text for text in _texts(unknown))
+
+
+def test_inbox_puts_the_planted_spike_first_with_its_evidence_and_a_responder_acknowledges_it(dashboard_warehouse):
+    at = _login("demo-responder")
+    assert at.title[0].value == "Alerts inbox"
+    texts = _texts(at)
+    first_card = next(t for t in texts if " · " in t and "lumo" in t)
+    assert first_card.startswith("lumo · negative_spike · open")
+    assert "HIGH" in at.markdown[0].value  # the severity badge of the first card
+    evidence = at.dataframe[0].value
+    assert "数码老王" in set(evidence["author"])  # the influential author who started the burst
+    assert evidence["author"].nunique() >= 4  # with the coordinated near-copies
+    assert any(t.startswith("Response clock:") for t in [e.value for e in at.info] + [e.value for e in at.error])
+
+    spike_id = next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))
+    at.text_input(key=f"note-{spike_id.removeprefix('acknowledge-')}").input("calling the delivery team")
+    at.button(key=spike_id).click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Done: the alert is now acknowledged") for s in at.success)
+    assert _status(dashboard_warehouse.db)["negative_spike"] == "acknowledged"
+    with reader(dashboard_warehouse.db) as con:
+        assert con.execute("SELECT actor, note FROM alert_events WHERE to_status = 'acknowledged'").fetchall() == [
+            ("demo-responder", "calling the delivery team")
+        ]
+
+
+def test_viewers_read_alerts_but_cannot_act(dashboard_warehouse):
+    at = _login("demo-viewer")
+    assert any(t.startswith("lumo · negative_spike") for t in _texts(at))
+    assert not [b for b in at.button if b.key and b.key.split("-")[0] in {"acknowledge", "resolve", "dismiss"}]
+    assert "Viewers can read alerts but not act on them." in [c.value for c in at.caption]
+
+
+def test_inbox_keeps_working_while_the_flow_writes_and_queues_the_action(dashboard_warehouse, another_writer):
+    db = dashboard_warehouse.db
+    shutil.copyfile(db, snapshot_path(db))  # what the flow's publish stage leaves after each run
+    at = _login("demo-admin")
+    with another_writer(db):
+        at.run()
+        assert not at.exception
+        assert any("showing its last published snapshot" in c.value for c in at.caption)
+        spike = next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))
+        at.button(key=spike).click().run()
+        assert not at.exception
+        assert any("queued" in i.value for i in at.info)
+        assert any(t.startswith("acknowledged · demo-admin") for t in _texts(at))  # shown as pending
+        assert _status(snapshot_path(db))["negative_spike"] == "open"
+    with writer(db) as con:  # the flow's publish stage applies what was queued
+        apply_pending(con, db)
+    assert _status(db)["negative_spike"] == "acknowledged"
+
+
+def test_inbox_says_so_when_the_warehouse_is_busy_and_there_is_no_snapshot(dashboard_warehouse, another_writer):
+    at = _login("demo-admin")
+    with another_writer(dashboard_warehouse.db):
+        at.run()
+    assert not at.exception
+    assert any("being written by a running koubei flow" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ("views/overview.py", "Overview"),
+        ("views/complaints.py", "Complaints"),
+        ("views/people.py", "Advocates & detractors"),
+        ("views/posts.py", "Posts"),
+        ("views/runs.py", "Pipeline runs"),
+    ],
+)
+def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, title):
+    at = _login("demo-admin").switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == title
+    assert at.caption[0].value.startswith("Data as of 20")
+    if page.endswith("overview.py"):
+        assert len(at.get("vega_lite_chart")) == 3
+    if page.endswith("complaints.py"):
+        assert at.selectbox(key="complaints-aspect").options[0] == "delivery"  # the burst's top complaint area
+        assert len(at.dataframe[0].value) > 0
+    if page.endswith("people.py"):
+        advocates = at.dataframe[0].value
+        assert len(advocates) > 0 and advocates["score"].is_monotonic_decreasing
+    if page.endswith("posts.py"):
+        assert len(at.dataframe[0].value) == 200  # the newest 200 of the demo's posts
+    if page.endswith("runs.py"):
+        assert set(at.dataframe[0].value["source"]) == {s.id for s in dashboard_warehouse.config.sources}
+
+
+def test_filters_narrow_the_posts(dashboard_warehouse):
+    at = _login("demo-admin").switch_page("views/posts.py").run()
+    at.selectbox(key="posts-brand").select("lumo")
+    at.selectbox(key="posts-aspect").select("privacy")
+    at.text_input(key="posts-contains").input("泄露").run()
+    assert not at.exception
+    found = at.dataframe[0].value
+    assert 0 < len(found) < 200
+    assert all("泄露" in text or "洩露" in text for text in found["text_clean"])
+
+
+def test_viewers_get_no_runs_page(dashboard_warehouse):
+    at = _login("demo-viewer")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/runs.py")
+
+
+def test_hostile_post_text_is_shown_literally_never_as_markup(dashboard_warehouse):
+    key = add_hostile_post(dashboard_warehouse.db)
+    at = _login("demo-admin").switch_page("views/posts.py")
+    at.query_params["post"] = key
+    at.run()
+    assert not at.exception
+    assert at.code[0].value == HOSTILE_TEXT  # original, literal
+    rendered_markup = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert not any("<script>" in value or "**bold**" in value for value in rendered_markup)
+    assert not [b for b in at.get("link_button")]  # a javascript: URL gets no link
