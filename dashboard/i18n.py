@@ -49,6 +49,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "history": ("Status history", "状态历史"),
     "action": ("Action", "操作"),
     "note": ("Note", "备注"),
+    "action_acknowledge": ("Acknowledge", "确认"),
+    "action_resolve": ("Resolve", "已解决"),
+    "action_dismiss": ("Dismiss", "忽略"),
+    "action_reopen": ("Reopen", "重新打开"),
     "apply": ("Apply", "提交"),
     "applied": ("Done: the alert is now", "已完成：预警状态为"),
     "queued": (

@@ -39,7 +39,7 @@ def _actions(ctx: Context, alert_id: str, status: str) -> None:
     st.text_input(ctx.t("note"), key=f"note-{alert_id}")
     allowed = [action for action, target in ACTIONS.items() if target in TRANSITIONS[status]]
     for column, action in zip(st.columns(len(allowed) + 2)[: len(allowed)], allowed, strict=True):
-        column.button(action.capitalize(), key=f"{action}-{alert_id}", on_click=_act, args=(ctx, alert_id, action))
+        column.button(ctx.t(f"action_{action}"), key=f"{action}-{alert_id}", on_click=_act, args=(ctx, alert_id, action))
 
 
 def _details(ctx: Context, alert: pd.Series) -> None:

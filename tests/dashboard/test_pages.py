@@ -166,3 +166,12 @@ def test_hostile_post_text_is_shown_literally_never_as_markup(dashboard_warehous
     rendered_markup = [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert not any("<script>" in value or "**bold**" in value for value in rendered_markup)
     assert not [b for b in at.get("link_button")]  # a javascript: URL gets no link
+
+
+def test_labels_switch_to_chinese(dashboard_warehouse):
+    at = _login("demo-admin")
+    at.selectbox(key="lang").select("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "预警收件箱"
+    assert any(t.endswith("条未处理预警") for t in _texts(at))
+    assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))).label == "确认"
