@@ -131,6 +131,7 @@ def demo(data_dir: Annotated[Path, typer.Option(help="Where the demo's site, con
     console.print(summary_markdown(cfg.warehouse.path))
     console.print(f'\nDuckDB: {cfg.warehouse.path}\nQuery it:  koubei sql --config {config} "select count(*) from posts"')
     console.print(f"Dashboard: koubei dashboard --config {config}   (then open http://127.0.0.1:8501)")
+    console.print("  demo logins (password koubei-demo): demo-admin, demo-responder (acts on alerts), demo-viewer (reads)")
 
 
 @app.command()
