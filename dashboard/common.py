@@ -82,6 +82,10 @@ def posts_table(frame: pd.DataFrame, key: str, height: int | None = None, select
     shown = frame.copy()
     if "url" in shown:
         shown["url"] = shown["url"].map(safe_url)
+    if "aspects" in shown:  # list of {aspect, polarity} -> "delivery (negative); price_billing (positive)"
+        shown["aspects"] = shown["aspects"].map(
+            lambda items: "; ".join(f"{a['aspect']} ({a['polarity']})" for a in items) if items is not None else ""
+        )
     hidden = [c for c in ("post_key", "author_key") if c in shown]
     return st.dataframe(
         shown.drop(columns=hidden),

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
 Script = Literal["zh-Hans", "zh-Hant", "en"]
@@ -48,9 +48,38 @@ class Brand(_Strict):
         return [a for names in self.aliases.values() for a in names] + [self.name]
 
 
+def _check_selector(value: str) -> str:
+    """A CSS selector (parsel's dialect, with ::text and ::attr(name)) or an XPath (starting
+    with / ./ .. or ( ); refused at load time when it does not compile."""
+    from crawlers.extract.selectors import compile_check
+
+    compile_check(value)
+    return value
+
+
+Selector = Annotated[str, Field(min_length=1), AfterValidator(_check_selector)]
+
+
+class Selectors(_Strict):
+    """Where things are on a page of a source no extractor knows. ``post`` is the repeated
+    container; the post fields are looked up inside it, the page fields in the whole page."""
+
+    post: Selector
+    body: Selector
+    quote: Selector | None = None  # inside body: taken out and kept as quoted text
+    author: Selector | None = None
+    author_url: Selector | None = None
+    time: Selector | None = None
+    post_id: Selector | None = None
+    likes: Selector | None = None
+    title: Selector | None = None  # page
+    next_page: Selector | None = None  # page: link(s) to follow
+    thread_links: Selector | None = None  # page: link(s) to follow
+
+
 class Source(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
-    kind: Literal["structured", "discuz", "phpbb", "rss", "selectors"]
+    kind: Literal["structured", "discuz", "phpbb", "xenforo", "tieba", "rss", "selectors"]
     start_urls: list[HttpUrl] = Field(min_length=1)
     language: Literal["zh", "en", "auto"] = "auto"
     timezone: str = "UTC"
@@ -58,7 +87,13 @@ class Source(_Strict):
     max_depth: int = Field(default=6, ge=0, le=50)
     # Loopback/private targets are refused unless a source opts in (the demo, tests).
     allow_private_network: bool = False
-    selectors: dict[str, str] = Field(default_factory=dict)
+    selectors: Selectors | None = None  # required for kind: selectors
+
+    @model_validator(mode="after")
+    def _selectors_for_kind(self) -> Source:
+        if self.kind == "selectors" and self.selectors is None:
+            raise ValueError("kind selectors needs a selectors block (post, body, ...)")
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -2,8 +2,9 @@
 
 Formats: generic JSON webhook, Slack-compatible, Feishu, DingTalk and WeCom bots, and
 e-mail over SMTP. Secrets (URLs, SMTP password) come from environment variables named
-in the config. ``notified_state`` ("severity:status") records what was last sent, so
-a rerun never sends the same state twice.
+in the config. ``notification_log`` records each (alert, target, state) sent, so a rerun
+or a retry never sends the same state to the same target twice, even when another target
+failed; ``alerts.notified_state`` is set once every target has it.
 """
 
 from __future__ import annotations
@@ -80,23 +81,40 @@ def due_alerts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
+def target_key(target: Notification) -> str:
+    return f"{target.kind}:{target.secret_env}"
+
+
+def _already_sent(con: duckdb.DuckDBPyConnection, alert_id: str, target: str, state: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM notification_log WHERE alert_id = ? AND target = ? AND state = ?", [alert_id, target, state]
+        ).fetchall()[0][0]
+    )
+
+
 def notify(config: Config, con: duckdb.DuckDBPyConnection) -> int:
     """Send what is due to every target whose minimum severity it meets; raise if any failed."""
     failures = []
     sent = 0
     for alert in due_alerts(con):
-        ok = True
+        state = f"{alert['severity']}:{alert['status']}"
+        complete = True
         for target in config.notifications:
             if SEVERITY_RANK[alert["severity"]] < SEVERITY_RANK[target.min_severity]:
                 continue
+            if _already_sent(con, alert["alert_id"], target_key(target), state):
+                continue
             try:
                 send(target, alert)
-                sent += 1
             except Exception as exc:  # collected: one bad target must not block the others
-                ok = False
+                complete = False
                 failures.append(f"{target.kind}: {exc}")
-        if ok:
-            con.execute("UPDATE alerts SET notified_state = severity || ':' || status WHERE alert_id = ?", [alert["alert_id"]])
+                continue
+            con.execute("INSERT INTO notification_log VALUES (?, ?, ?, now())", [alert["alert_id"], target_key(target), state])
+            sent += 1
+        if complete:
+            con.execute("UPDATE alerts SET notified_state = ? WHERE alert_id = ?", [state, alert["alert_id"]])
     if failures:
         raise NotifyError("; ".join(failures[:5]))
     return sent

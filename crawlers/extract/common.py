@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import dateparser as multilingual_dates
 import lxml.html
 from dateutil import parser as dateparser
 
@@ -85,5 +86,9 @@ def parse_time(text: str | None, zone: ZoneInfo, now: datetime | None = None) ->
     try:
         moment = dateparser.parse(text, fuzzy=True)
     except (ValueError, OverflowError):
-        return None
+        # Month names in other languages ("26. Januar 2022 13:05", "2019年2月20日"): dateparser
+        # knows them; it is slower, so only the fallback.
+        moment = multilingual_dates.parse(text, settings={"TIMEZONE": zone.key, "RETURN_AS_TIMEZONE_AWARE": True})
+        if moment is None:
+            return None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from crawlers.encoding import decode_html
-from crawlers.extract import discuz, feeds, phpbb, structured
+from crawlers.extract import discuz, feeds, phpbb, structured, tieba, xenforo
+from crawlers.extract import selectors as selector_source
 from crawlers.extract.common import PageResult, parse_html
 
 
-def extract_page(body: bytes, url: str, source_id: str, zone: ZoneInfo, content_type: str | None = None) -> PageResult:
+def extract_page(
+    body: bytes,
+    url: str,
+    source_id: str,
+    zone: ZoneInfo,
+    content_type: str | None = None,
+    selectors: Mapping[str, str | None] | None = None,
+) -> PageResult:
+    """The source's selectors when it has them; else feeds, then the engine the page shows,
+    then schema.org structured data."""
     if feeds.looks_like_feed(body):
         return feeds.extract(body, url, source_id, zone)
     text, _encoding = decode_html(body, content_type)
+    if selectors:
+        return selector_source.extract(text, url, source_id, zone, selectors)
     doc = parse_html(text, url)
     if discuz.is_discuz(doc):
         return discuz.extract(doc, url, source_id, zone)
     if phpbb.is_phpbb(doc):
         return phpbb.extract(doc, url, source_id, zone)
+    if xenforo.is_xenforo(doc):
+        return xenforo.extract(doc, url, source_id, zone)
+    if tieba.is_tieba(doc):
+        return tieba.extract(doc, url, source_id, zone)
     return structured.extract(text, doc, url, source_id, zone)

@@ -35,6 +35,7 @@ class SourceSpider(scrapy.Spider):
                 self.source["id"],
                 self.zone,
                 response.headers.get("Content-Type", b"").decode("latin-1"),
+                self.source.get("selectors"),
             )
         except Exception as exc:  # a malformed page is counted and logged, never fatal
             self.crawler.stats.inc_value(f"koubei/errors/extract_{type(exc).__name__}")

@@ -48,3 +48,54 @@ def test_schemaorg_product_aggregate(shared_data):
 def test_gb2312_news_page_text(shared_data):
     text, encoding = decode_html((shared_data / "html/zh_news_gb2312_xinhuanet.html").read_bytes())
     assert encoding == "gb18030" and "新华网" in text
+
+
+def test_xenforo_thread_posts_authors_quotes(shared_data):
+    result = _posts(
+        shared_data,
+        "forum_xenforo_katzen-forum_de.html",
+        "https://www.katzen-forum.net/threads/jede-nacht-verliert-pepe-soviel-dreck-aus-dem-fell.230143/",
+        ZoneInfo("Europe/Berlin"),
+    )
+    posts = result.posts
+    assert result.engine == "xenforo" and len(posts) == 18  # as the manifest counts
+    assert {p["author_name"] for p in posts} == {"Pepemaus", "yellowkitty", "Lov100", "MoeC", "Lehmann", "Catbert", "AnnaAn"}
+    first = posts[0]
+    assert (first["floor"], first["author_posts"], first["author_rank"], first["thread_id"]) == (1, 2206, "Forenprofi", "230143")
+    assert first["published_at"].isoformat() == "2018-09-27T14:51:09+02:00"
+    assert first["text"].startswith("Hallo,\nPepe schläft nachts")
+    assert [p["floor"] for p in posts] == list(range(1, 19))
+    quoting = posts[6]
+    assert quoting["parent_platform_id"] == "6331459"  # the post it quotes, not the thread starter
+    assert quoting["quoted_text"].startswith("yellowkitty die Ohren sind total sauber")
+    assert "die Ohren sind total sauber" not in quoting["text"]  # a quote is not the author's words
+
+
+def test_xenforo_thread_title_without_prefix_label(shared_data):
+    result = _posts(
+        shared_data,
+        "forum_xenforo_villagersandheroes_de.html",
+        "https://villagersandheroes.com/forums/threads/patchnotes-4-47-4-tagundnachtgleiche-bugfix-build.3976/",
+        ZoneInfo("Europe/Berlin"),
+    )
+    assert result.engine == "xenforo" and len(result.posts) == 9
+    assert result.posts[0]["thread_title"] == "Patchnotes 4.47.4 - Tagundnachtgleiche Bugfix Build"
+    assert len({p["author_name"] for p in result.posts}) == 5
+    assert sum(1 for p in result.posts if p["quoted_text"]) == 4
+
+
+def test_tieba_thread_list_threads_authors_reply_counts(shared_data):
+    from datetime import datetime
+
+    result = _posts(
+        shared_data, "zh_forum_tieba_threadlist.html", "https://tieba.baidu.com/f?kw=%E8%B4%B4%E5%90%A7%E7%83%AD%E8%AE%AE"
+    )
+    posts = result.posts
+    assert result.engine == "tieba" and len(posts) == 50 and len({p["author_name"] for p in posts}) == 30
+    assert [p["replies"] for p in posts[:10]] == [143, 2498, 531, 22, 215, 73, 130, 17, 0, 50]  # as the manifest counts
+    assert posts[0]["thread_title"] == "【招聘】贴吧热议吧吧务邀请你的加入！！"
+    assert posts[3]["url"] == "https://tieba.baidu.com/p/6855574054"
+    assert posts[3]["text"].startswith("救援人员推测") and "格尔木公安局通报" in posts[3]["text"]  # title + abstract
+    when = posts[3]["published_at"]  # "08:52" on a board page means today, in the source's zone
+    assert (when.hour, when.minute, when.date()) == (8, 52, datetime.now(SHANGHAI).date())
+    assert result.follow == ["https://tieba.baidu.com/f?kw=%E8%B4%B4%E5%90%A7%E7%83%AD%E8%AE%AE&ie=utf-8&pn=50"]

@@ -143,3 +143,23 @@ def test_email_over_local_smtp(con, monkeypatch):
         assert len(handler.messages) == 1 and "negative_spike" in handler.messages[0]
     finally:
         controller.stop()
+
+
+def test_a_failing_target_does_not_make_the_others_receive_twice(con, monkeypatch):
+    good, bad = Receiver(), Receiver(fail_first=1)
+    monkeypatch.setenv("GOOD_URL", good.url)
+    monkeypatch.setenv("BAD_URL", bad.url)
+    try:
+        config = _config("slack", "GOOD_URL").model_copy(
+            update={"notifications": [*_config("slack", "GOOD_URL").notifications, *_config("webhook", "BAD_URL").notifications]}
+        )
+        with pytest.raises(NotifyError, match=r"webhook: .*500"):
+            notify(config, con)
+        assert (len(good.bodies), len(bad.bodies)) == (1, 0)
+        assert notify(config, con) == 1  # the retry reaches only the target that failed
+        assert (len(good.bodies), len(bad.bodies)) == (1, 1)
+        assert con.execute("SELECT notified_state FROM alerts").fetchall() == [("high:open",)]
+        assert notify(config, con) == 0
+    finally:
+        good.close()
+        bad.close()
