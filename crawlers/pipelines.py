@@ -7,6 +7,7 @@ never silently dropped; counts go to the crawl stats and from there to crawl_run
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -15,13 +16,15 @@ from crawlers.items import StagedPost
 
 
 class StagingPipeline:
-    def __init__(self, staging_file: str, stats) -> None:
+    def __init__(self, staging_file: str, stats, since: str | None = None) -> None:
         self.path = Path(staging_file)
         self.stats = stats
+        self.since = datetime.fromisoformat(since) if since else None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("KOUBEI_STAGING_FILE"), crawler.stats)
+        settings = crawler.settings
+        return cls(settings.get("KOUBEI_STAGING_FILE"), crawler.stats, settings.get("KOUBEI_SINCE"))
 
     def open_spider(self, spider=None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +44,10 @@ class StagingPipeline:
             self.stats.inc_value("koubei/rejected")
             self.stats.inc_value(f"koubei/rejected/{err['type']}")
             self.rejected.write(json.dumps({"reason": reason, "item": dict(item)}, ensure_ascii=False, default=str) + "\n")
+            return None
+        published = record.get("published_at")
+        if self.since and published and datetime.fromisoformat(published) < self.since:
+            self.stats.inc_value("koubei/skipped_old")  # stored by an earlier crawl
             return None
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.out.flush()

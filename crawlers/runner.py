@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 
@@ -19,6 +20,8 @@ class CrawlStats:
     pages: int = 0
     items: int = 0
     rejected: int = 0
+    skipped_old: int = 0  # posts older than the crawl's "since": already stored
+    not_modified: int = 0  # responses (robots.txt too) answered from the HTTP cache: fresh, or revalidated by a 304
     errors: dict[str, int] = field(default_factory=dict)
     returncode: int = 0
 
@@ -34,11 +37,29 @@ def _stats_from(raw: dict) -> CrawlStats:
             errors[key.rsplit(".", 1)[-1]] = value
         if key == "robotstxt/forbidden":
             errors["robots_forbidden"] = value
-    return CrawlStats(raw.get("koubei/pages", 0), raw.get("koubei/items", 0), raw.get("koubei/rejected", 0), errors)
+    return CrawlStats(
+        pages=raw.get("koubei/pages", 0),
+        items=raw.get("koubei/items", 0),
+        rejected=raw.get("koubei/rejected", 0),
+        skipped_old=raw.get("koubei/skipped_old", 0),
+        not_modified=raw.get("httpcache/hit", 0) + raw.get("httpcache/revalidate", 0),
+        errors=errors,
+    )
 
 
-def run_crawl(source: dict, crawl: dict, staging_file: Path, timeout: float = 3600) -> CrawlStats:
-    """Crawl one source in a subprocess; stats are read from ``<staging>.stats.json``."""
+def run_crawl(
+    source: dict,
+    crawl: dict,
+    staging_file: Path,
+    timeout: float = 3600,
+    state_dir: Path | None = None,
+    since: datetime | None = None,
+) -> CrawlStats:
+    """Crawl one source in a subprocess; stats are read from ``<staging>.stats.json``.
+
+    ``state_dir`` keeps the source's HTTP cache between crawls (when the crawl config enables
+    it); posts published before ``since`` are not staged (they are stored already).
+    """
     stats_file = staging_file.with_suffix(".stats.json")
     stats_file.unlink(missing_ok=True)
     cmd = [
@@ -52,6 +73,10 @@ def run_crawl(source: dict, crawl: dict, staging_file: Path, timeout: float = 36
         "--out",
         str(staging_file),
     ]
+    if state_dir is not None:
+        cmd += ["--state-dir", str(state_dir)]
+    if since is not None:
+        cmd += ["--since", since.isoformat()]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         code, tail = proc.returncode, proc.stderr[-2000:]
@@ -65,7 +90,7 @@ def run_crawl(source: dict, crawl: dict, staging_file: Path, timeout: float = 36
     return stats
 
 
-def _settings(source: dict, crawl: dict, out: Path):
+def _settings(source: dict, crawl: dict, out: Path, state_dir: Path | None = None, since: str | None = None):
     from scrapy.settings import Settings
 
     settings = Settings()
@@ -79,6 +104,13 @@ def _settings(source: dict, crawl: dict, out: Path):
     settings.set("CLOSESPIDER_PAGECOUNT", source["max_pages"])
     settings.set("DEPTH_LIMIT", source["max_depth"])
     settings.set("KOUBEI_STAGING_FILE", str(out))
+    settings.set("KOUBEI_SINCE", since)
+    if state_dir is not None and crawl.get("http_cache", True):
+        # RFC 2616 policy: a page whose copy is stale is asked for with If-None-Match /
+        # If-Modified-Since, so an unchanged page costs a 304 and no body.
+        settings.set("HTTPCACHE_ENABLED", True)
+        settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.RFC2616Policy")
+        settings.set("HTTPCACHE_DIR", str((state_dir / source["id"] / "httpcache").resolve()))
     return settings
 
 
@@ -87,13 +119,15 @@ def main() -> None:
     parser.add_argument("--source", required=True)
     parser.add_argument("--crawl", required=True)
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--state-dir", type=Path)
+    parser.add_argument("--since")
     args = parser.parse_args()
     source, crawl = json.loads(args.source), json.loads(args.crawl)
     from scrapy.crawler import CrawlerProcess
 
     from crawlers.spiders.source import SourceSpider
 
-    process = CrawlerProcess(_settings(source, crawl, args.out), install_root_handler=True)
+    process = CrawlerProcess(_settings(source, crawl, args.out, args.state_dir, args.since), install_root_handler=True)
     crawler = process.create_crawler(SourceSpider)
     process.crawl(crawler, source_json=json.dumps(source))
     process.start()

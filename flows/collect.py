@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,19 @@ def register_sources(config: Config) -> None:
             con.execute("INSERT OR REPLACE INTO brands VALUES (?, ?, ?)", [b.id, b.name, b.competitor])
 
 
-def crawl_source(config: Config, source: Source, run_id: str, run_date: date, flow: str) -> CrawlStats:
+def incremental_since(config: Config, source: Source) -> datetime | None:
+    """Posts published before this are stored already: the source's newest stored post less
+    the revisit window (late replies and edits within it are staged again; the load upserts).
+    None for a source never loaded: everything is new."""
+    with writer(config.warehouse.path) as con:
+        newest = con.execute("SELECT max(published_at) FROM posts WHERE source_id = ?", [source.id]).fetchall()[0][0]
+    return newest - timedelta(days=config.crawl.revisit_days) if newest else None
+
+
+def crawl_source(
+    config: Config, source: Source, run_id: str, run_date: date, flow: str, since: datetime | None = None
+) -> CrawlStats:
+    """Crawl one source into its staging file. ``since``: stage only posts published from then on."""
     out = staging_path(config, run_id, source)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)  # a retried crawl starts its file afresh
@@ -43,11 +55,18 @@ def crawl_source(config: Config, source: Source, run_id: str, run_date: date, fl
             "INSERT OR REPLACE INTO crawl_runs (run_id, source_id, flow, run_date, started_at, status, staging_file) VALUES (?, ?, ?, ?, ?, 'running', ?)",
             [run_id, source.id, flow, run_date, started, str(out)],
         )
-    stats = run_crawl(source.model_dump(mode="json"), config.crawl.model_dump(mode="json"), out)
+    stats = run_crawl(
+        source.model_dump(mode="json"),
+        config.crawl.model_dump(mode="json"),
+        out,
+        state_dir=config.warehouse.crawl_state_dir(),
+        since=since,
+    )
     out.touch()
     with writer(config.warehouse.path) as con:
         con.execute(
-            """UPDATE crawl_runs SET finished_at = ?, status = ?, pages = ?, items = ?, rejected = ?, errors = ?
+            """UPDATE crawl_runs SET finished_at = ?, status = ?, pages = ?, items = ?, rejected = ?, errors = ?,
+                      skipped_old = ?, not_modified = ?
                WHERE run_id = ? AND source_id = ?""",
             [
                 datetime.now(UTC),
@@ -56,6 +75,8 @@ def crawl_source(config: Config, source: Source, run_id: str, run_date: date, fl
                 stats.items,
                 stats.rejected,
                 json.dumps(stats.errors),
+                stats.skipped_old,
+                stats.not_modified,
                 run_id,
                 source.id,
             ],

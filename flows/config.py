@@ -131,6 +131,8 @@ class Crawl(_Strict):
     delay_seconds: float = Field(default=0.5, ge=0, le=60)
     max_response_mb: int = Field(default=10, ge=1, le=200)
     timeout_seconds: int = Field(default=30, ge=1, le=600)
+    http_cache: bool = True  # conditional requests (ETag / Last-Modified) against the copy of the last crawl
+    revisit_days: int = Field(default=7, ge=0, le=365)  # daily crawls stage posts from this long before the newest stored one
 
 
 class AlertRules(_Strict):
@@ -162,6 +164,10 @@ class Notification(_Strict):
 class Warehouse(_Strict):
     path: Path = Path("data/koubei.duckdb")
     staging_dir: Path = Path("data/staging")
+    state_dir: Path | None = None  # crawl state (HTTP cache); default: crawl_state beside staging_dir
+
+    def crawl_state_dir(self) -> Path:
+        return self.state_dir or self.staging_dir.parent / "crawl_state"
 
 
 Role = Literal["viewer", "responder", "admin"]

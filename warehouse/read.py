@@ -287,7 +287,7 @@ def runs(db: Path, limit: int = 200) -> pd.DataFrame:
         db,
         """SELECT run_id, source_id AS source, flow, run_date, status, started_at, finished_at,
                   round(date_diff('millisecond', started_at, finished_at) / 1000.0, 1) AS seconds,
-                  pages, items, rejected, loaded, CAST(errors AS VARCHAR) AS errors
+                  pages, not_modified, items, skipped_old, rejected, loaded, CAST(errors AS VARCHAR) AS errors
            FROM crawl_runs ORDER BY started_at DESC, source_id LIMIT ?""",
         [limit],
     )

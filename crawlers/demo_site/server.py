@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from email.utils import formatdate
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,9 +37,19 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         body = target.read_bytes()
+        # Validators as real sites send them, so crawls can revalidate (304) instead of refetching.
+        etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", self._type(target))
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", formatdate(target.stat().st_mtime, usegmt=True))
+        self.send_header("Cache-Control", "max-age=0")  # always revalidate: forum pages change
         self.end_headers()
         self.wfile.write(body)
 

@@ -85,3 +85,23 @@ def test_private_addresses_are_refused_without_opt_in(demo_site, tmp_path):
     out = tmp_path / "refused.jsonl"
     stats = run_crawl(_source("refused", demo_site[0] + "/rss/feed.xml", allow_private_network=False), CRAWL, out)
     assert stats.pages == 0 and stats.errors.get("UnsafeAddress", 0) >= 1
+
+
+def test_second_crawl_revalidates_unchanged_pages_and_stages_only_new_posts(demo_site, tmp_path):
+    from datetime import datetime
+
+    base_url = demo_site[0]
+    source = _source("discuz", base_url + "/bbs/forum-2-1.html")
+    state = tmp_path / "state"
+    first = run_crawl(source, CRAWL, tmp_path / "first.jsonl", state_dir=state)
+    staged = _staged(tmp_path / "first.jsonl")
+    assert first.ok and first.not_modified == 0 and first.items == len(staged) > 0
+    assert (state / "discuz" / "httpcache").is_dir()
+
+    newest = max(datetime.fromisoformat(item["published_at"]) for item in staged)
+    second = run_crawl(source, CRAWL, tmp_path / "second.jsonl", state_dir=state, since=newest)
+    assert second.ok and second.pages == first.pages
+    assert second.not_modified == second.pages + 1  # every page, and robots.txt, answered by a 304
+    new_again = _staged(tmp_path / "second.jsonl")
+    assert [item["published_at"] for item in new_again] == [newest.isoformat().replace("+00:00", "Z")]
+    assert second.skipped_old == first.items - 1

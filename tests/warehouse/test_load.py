@@ -98,10 +98,14 @@ def test_reader_refuses_an_older_schema_with_a_clear_message(tmp_path):
     from warehouse.db import WarehouseMissing
 
     db = tmp_path / "old.duckdb"
-    with writer(db) as con:
-        con.execute("DROP TABLE post_risk")  # as a file made before migration 003
-        con.execute("DELETE FROM schema_migrations WHERE version = 3")
-    with pytest.raises(WarehouseMissing, match=r"schema version 2, this koubei needs 3; run `koubei run`"), reader(db):
+    with writer(db) as con:  # as a file made before migration 003: undo 003 and every later one
+        con.execute("DROP TABLE post_risk")
+        con.execute("DROP TABLE notification_log")
+        con.execute("ALTER TABLE crawl_runs DROP COLUMN skipped_old")
+        con.execute("ALTER TABLE crawl_runs DROP COLUMN not_modified")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 3")
+    latest = max(version for version, _, _ in migrations())
+    with pytest.raises(WarehouseMissing, match=rf"schema version 2, this koubei needs {latest}; run `koubei run`"), reader(db):
         pass
     with writer(db):  # the writer applies what is missing
         pass
