@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from crawlers.encoding import decode_html
-from crawlers.extract import discuz, feeds, phpbb, structured, tieba, xenforo
+from crawlers.extract import discuz, feeds, main_text, phpbb, structured, tieba, xenforo
 from crawlers.extract import selectors as selector_source
 from crawlers.extract.common import PageResult, parse_html
 
@@ -20,7 +20,7 @@ def extract_page(
     selectors: Mapping[str, str | None] | None = None,
 ) -> PageResult:
     """The source's selectors when it has them; else feeds, then the engine the page shows,
-    then schema.org structured data."""
+    then schema.org structured data, then the page's main text (trafilatura)."""
     if feeds.looks_like_feed(body):
         return feeds.extract(body, url, source_id, zone)
     text, _encoding = decode_html(body, content_type)
@@ -35,4 +35,9 @@ def extract_page(
         return xenforo.extract(doc, url, source_id, zone)
     if tieba.is_tieba(doc):
         return tieba.extract(doc, url, source_id, zone)
-    return structured.extract(text, doc, url, source_id, zone)
+    found = structured.extract(text, doc, url, source_id, zone)
+    if found.engine == "structured":
+        return found
+    fallback = main_text.extract(text, url, source_id, zone)
+    fallback.follow = found.follow
+    return fallback

@@ -65,13 +65,17 @@ def _post(
     node: dict, kind: str, url: str, source_id: str, zone: ZoneInfo, item_name: str | None, thread_title: str | None
 ) -> dict | None:
     text = node.get("reviewBody") or node.get("articleBody") or node.get("text") or node.get("description")
-    if not text:
-        return None
+    rating = node.get("reviewRating") or {}
+    if not str(text or "").strip():
+        if kind != "review" or _number(rating) is None:
+            return None
+        # A rating without words is still a customer's verdict: keep it, say what it is.
+        best = _number(rating.get("bestRating")) if isinstance(rating, dict) else None
+        text = f"rating {_number(rating):g}/{best or 5:g}"
     author = node.get("author")
     author = author[0] if isinstance(author, list) and author else author
     author_name = _name(author) or "anonymous"
     author_url = urljoin(url, author["url"]) if isinstance(author, dict) and author.get("url") else None
-    rating = node.get("reviewRating") or {}
     stats = {
         s.get("interactionType", "").rsplit("/", 1)[-1]: s.get("userInteractionCount")
         for s in _as_list(node.get("interactionStatistic"))
@@ -99,17 +103,35 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+# Rated things: a page about one of these is the item's page even with no review on it yet,
+# so it never falls back to main text (the seller's description is not word of mouth).
+RATED_TYPES = {
+    "Product",
+    "Recipe",
+    "LocalBusiness",
+    "LodgingBusiness",
+    "Hotel",
+    "Restaurant",
+    "Book",
+    "Movie",
+    "SoftwareApplication",
+}
+
+
 def extract(html: str, doc, url: str, source_id: str, zone: ZoneInfo) -> PageResult:
-    result = PageResult("structured")
+    """Engine "structured" when the page has schema.org posts or rated items, else "unknown"."""
+    result = PageResult("unknown")
     for item in structured_items(html, url):
         types = _types(item)
+        if set(types) & (RATED_TYPES | set(POST_TYPES)) or item.get("aggregateRating"):
+            result.engine = "structured"
         item_name = item.get("name") if set(types) & {"Product", "LocalBusiness", "Recipe", "CreativeWork", "Book"} else None
         for kind_type, kind in POST_TYPES.items():
             if kind_type in types:
                 post = _post(item, kind, url, source_id, zone, _name(item.get("itemReviewed")), item.get("headline"))
                 if post:
                     result.posts.append(post)
-        for review in _as_list(item.get("review")):
+        for review in _as_list(item.get("review")) + _as_list(item.get("reviews")):  # "reviews": the old property
             if isinstance(review, dict):
                 post = _post(review, "review", url, source_id, zone, item_name, None)
                 if post:

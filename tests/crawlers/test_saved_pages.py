@@ -2,6 +2,8 @@
 
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from crawlers.encoding import decode_html
 from crawlers.extract.page import extract_page
 
@@ -99,3 +101,112 @@ def test_tieba_thread_list_threads_authors_reply_counts(shared_data):
     when = posts[3]["published_at"]  # "08:52" on a board page means today, in the source's zone
     assert (when.hour, when.minute, when.date()) == (8, 52, datetime.now(SHANGHAI).date())
     assert result.follow == ["https://tieba.baidu.com/f?kw=%E8%B4%B4%E5%90%A7%E7%83%AD%E8%AE%AE&ie=utf-8&pn=50"]
+
+
+def _evaldata(shared_data, name):
+    import json
+
+    return json.loads((shared_data / "html/trafilatura_evaldata_subset.json").read_text(encoding="utf-8"))[name]
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "expected"),
+    [
+        (
+            "review_recipe_jsonld_chefkoch_de.html",
+            "https://www.chefkoch.de/rezepte/607331160490733/Mandarinen-Schmand-Kuchen.html",
+            # the old "reviews" property; the recipe's own author (jesusfreak) is not a reviewer
+            [("anaya60", None, "2020-04-12", "habe ihn heute erstmals gemacht")] + [(None, None, None, None)] * 4,
+        ),
+        (
+            "review_lodging_microdata_travanto_de.html",
+            "https://www.travanto.de/ferienhaus/lierfeld/40222/ferienhaus-feinen.php",
+            [("anonymous", 4.8, "2018-05-23", "Wir sind mit 10 Personen")]
+            + [(None, None, None, None)] * 3
+            + [("anonymous", 4.6, "2011-10-07", "rating 4.6/5"), (None, None, None, None)],  # a rating without words
+        ),
+        (
+            "review_recipe_eatsmarter_de.html",
+            "https://eatsmarter.de/rezepte/vanille-hafer-porridge-mit-leinsamen-und-apfel",
+            [("haferflocke22", 5.0, "2019-04-12", "rating 5/5")]
+            + [(None, None, None, None)] * 5
+            + [("Genia.", 2.0, "2020-07-22", "rating 2/5")],
+        ),
+        (
+            "review_product_ebrosia_de.html",
+            "https://www.ebrosia.de/beringer-zinfandel-rose-stone-cellars-lieblich-suess",
+            [("Andreas R.", 5.0, "2014-12-29", "rating 5/5")],
+        ),
+        (
+            "review_editorial_pcgamer_en.html",
+            "https://www.pcgamer.com/through-the-darkest-of-times-review/",
+            [("Luke Kemp", 87.0, "2020-02-11", "Need to know What is it? The story of Nazi Germany")],
+        ),
+    ],
+)
+def test_review_pages_reviews_ratings_dates(shared_data, name, url, expected):
+    result = _posts(shared_data, name, url, ZoneInfo("Europe/Berlin"))
+    assert result.engine == "structured" and len(result.posts) == len(expected)
+    assert all(p["kind"] == "review" for p in result.posts)
+    for post, (author, rating, day, start) in zip(result.posts, expected, strict=True):
+        if author is None:
+            continue
+        assert (post["author_name"], post["rating"]) == (author, rating)
+        assert post["published_at"].date().isoformat() == day and post["text"].startswith(start)
+
+
+def test_review_page_aggregate_ratings(shared_data):
+    from crawlers.extract.structured import aggregate_ratings
+
+    def agg(name):
+        return aggregate_ratings((shared_data / "html" / name).read_text(encoding="utf-8"), "https://example.com/")
+
+    assert agg("review_recipe_jsonld_chefkoch_de.html") == [
+        {"item_name": "Mandarinen-Schmand-Kuchen", "rating": 4.52, "count": 953, "rating_max": 5.0}
+    ]
+    assert agg("review_lodging_microdata_travanto_de.html")[0]["rating"] == 4.9
+    assert agg("review_product_ebrosia_de.html")[0]["rating_max"] == 10.0  # its own scale, kept
+
+
+def test_schemaorg_creativework_reviews_as_extruct_expects(shared_data):
+    result = _posts(shared_data, "markup_schemaorg_creativework_review.html", "https://example.com/")
+    assert sorted((p["author_name"], p["rating"]) for p in result.posts) == [("Bob Smith", 4.0), ("John Doe", 5.0)]
+
+
+def test_discuz_thread_list_links_every_thread(shared_data):
+    result = _posts(shared_data, "zh_forum_discuz_x32_threadlist_nsh.html", "https://n.netease.com/forum-1-1.html")
+    threads = [link for link in result.follow if "/thread-" in link]
+    assert result.engine == "discuz" and result.posts == []  # a list page: its threads are crawled, not itself
+    assert len(set(threads)) == 42  # 40 normal threads (the manifest's count) + 2 sticky ones
+
+
+def test_discuz_x34_second_saved_thread(shared_data):
+    result = _posts(shared_data, "zh_forum_discuz_x34_talkop_thread_3.html", "http://bbs.talkop.com/thread-3-1-1.html")
+    assert result.engine == "discuz" and len(result.posts) == 10
+    first, second = result.posts[:2]
+    assert (first["floor"], first["author_name"], first["published_at"].isoformat()) == (
+        1,
+        "TalkOP情报员",
+        "2018-10-04T19:09:00+08:00",
+    )
+    assert (second["author_name"], second["text"][:8]) == ("红茶北冰洋", "编辑帖子居然比翻")
+
+
+@pytest.mark.parametrize(
+    ("name", "evaldata"),
+    [
+        ("forum_reddit_r_python_en.html", True),
+        ("article_with_comments_mtb-news_de.html", True),
+        ("zh_news_gb2312_xinhuanet.html", False),
+    ],
+)
+def test_unknown_pages_fall_back_to_main_text(shared_data, name, evaldata):
+    truth = _evaldata(shared_data, name)
+    result = _posts(shared_data, name, truth["url"], ZoneInfo("Europe/Berlin"))
+    assert result.engine == "main_text" and result.posts[0]["kind"] == "post"
+    text = result.posts[0]["text"]
+    if evaldata:  # trafilatura's own ground truth for these pages
+        assert all(snippet in text for snippet in truth["with"])
+        assert not any(snippet in text for snippet in truth["without"])
+    else:
+        assert "话剧《约定无期限》" in result.posts[0]["thread_title"] and "张家口" in text
