@@ -2,7 +2,9 @@
 
 Checked on every request the downloader sees, so also after each redirect; the host
 is resolved first, so a public name pointing at a private address is refused too.
-Sources that must reach such addresses (the demo, tests) opt in explicitly.
+Sources that must reach such addresses (the demo, tests, an intranet forum) opt in with
+``allow_private_network``, and the opt-in covers only the hosts of their start URLs: a
+redirect from there to another private host (a metadata service, a router) is refused.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ def is_forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
     )
 
 
-def check_url(url: str, allow_private: bool) -> None:
+def check_url(url: str, private_hosts_allowed: frozenset[str] = frozenset()) -> None:
     host = urlsplit(url).hostname or ""
-    if allow_private:
+    if host in private_hosts_allowed:
         return
     for address in _addresses(host):
         if is_forbidden(address):
@@ -51,7 +53,7 @@ def check_url(url: str, allow_private: bool) -> None:
 
 
 class SafeAddressMiddleware:
-    """Downloader middleware; the spider's ``allow_private_network`` attribute opts in."""
+    """Downloader middleware; the spider's ``allow_private_network`` opts its own ``hosts`` in."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -62,5 +64,6 @@ class SafeAddressMiddleware:
 
     def process_request(self, request, spider=None):
         spider = spider or self.crawler.spider
-        check_url(request.url, getattr(spider, "allow_private_network", False))
+        allowed = frozenset(getattr(spider, "hosts", ())) if getattr(spider, "allow_private_network", False) else frozenset()
+        check_url(request.url, allowed)
         return None
