@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from crawlers.encoding import decode_html
-from crawlers.extract import discuz, feeds, main_text, phpbb, structured, tieba, xenforo
+from crawlers.extract import discourse, discuz, feeds, main_text, phpbb, structured, tieba, xenforo
 from crawlers.extract import selectors as selector_source
 from crawlers.extract.common import PageResult, parse_html
 
@@ -23,6 +23,9 @@ def extract_page(
     then schema.org structured data, then the page's main text (trafilatura)."""
     if feeds.looks_like_feed(body):
         return feeds.extract(body, url, source_id, zone)
+    api = discourse.parse_json(body)
+    if api is not None:
+        return discourse.extract(api, url, source_id, zone)
     text, _encoding = decode_html(body, content_type)
     if selectors:
         return selector_source.extract(text, url, source_id, zone, selectors)
