@@ -7,10 +7,13 @@ Influence (0..1, within a source so a big forum does not drown a small one):
 where s() min-max scales a component within the source.
 
 Advocacy for a brand (0..1): the Laplace-smoothed share of the author's brand
-mentions (last 90 days) that are positive, recommendations counting half a mention
-more, times influence, times activity = min(1, log1p(mentions) / log1p(10)).
-Detraction is the same with negative mentions. Smoothing keeps an author with one
-glowing post from outranking a steady advocate.
+mentions (last 90 days) that endorse it, times influence, times activity =
+min(1, log1p(mentions) / log1p(10)). A mention endorses when the model reads it as
+positive or when it recommends the brand in so many words (推荐, 回购, would recommend;
+negated ones are not recommendations): an explicit recommendation outweighs a complaint
+word the model tripped on ("漏送一杯饮料十分钟就退款了，强烈推荐" is praise). Detraction
+is the same with negative mentions that do not recommend. Smoothing keeps an author with
+one glowing post from outranking a steady advocate.
 """
 
 from __future__ import annotations
@@ -92,7 +95,9 @@ def brand_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[
         SELECT brand_id, author_key, count(*) AS mentions,
                count(*) FILTER (WHERE label = 'positive') AS positive,
                count(*) FILTER (WHERE label = 'negative') AS negative,
-               count(*) FILTER (WHERE list_contains(intents, 'recommend')) AS recommends
+               count(*) FILTER (WHERE list_contains(intents, 'recommend')) AS recommends,
+               count(*) FILTER (WHERE label = 'positive' OR list_contains(intents, 'recommend')) AS endorsing,
+               count(*) FILTER (WHERE label = 'negative' AND NOT list_contains(intents, 'recommend')) AS disparaging
         FROM v_post_brand WHERE local_day BETWEEN ? AND ?
         GROUP BY ALL
         """,
@@ -104,8 +109,8 @@ def brand_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[
         excluded = {key for key, source, name in names if (source, name) in official}
         scores = scores[~scores["author_key"].isin(excluded)]
     activity = scores["mentions"].map(lambda m: min(1.0, math.log1p(m) / math.log1p(10)))
-    pos_share = (scores["positive"] + 0.5 * scores["recommends"] + 1) / (scores["mentions"] + 0.5 * scores["recommends"] + 2)
-    neg_share = (scores["negative"] + 1) / (scores["mentions"] + 2)
+    pos_share = (scores["endorsing"] + 1) / (scores["mentions"] + 2)
+    neg_share = (scores["disparaging"] + 1) / (scores["mentions"] + 2)
     scores["advocacy"] = (pos_share * scores["influence"] * activity).round(6)
     scores["detraction"] = (neg_share * scores["influence"] * activity).round(6)
     scores["day"] = day

@@ -101,9 +101,9 @@ def test_planted_burst_is_visible_and_alerted(pipeline):
             for r in con.execute("SELECT author FROM v_advocates WHERE brand = 'lumo' ORDER BY advocacy DESC LIMIT 3").fetchall()
         ]
         planted = {"小雨爱生活", "阿杰测评", "amy_eats_well"}
-        # The top advocate and most of the top three are the planted ones. All three is the
-        # reputation-risk issue's bar; today the model misreads one advocate's mixed praise.
-        assert advocates[0] in planted and len(planted & set(advocates)) >= 2, advocates
+        # The planted advocates are the brand's top three, the one whose praise the model
+        # misreads included: her posts recommend Lumo in so many words.
+        assert set(advocates) == planted, advocates
         assert "鲁莫官方客服" not in {r[0] for r in con.execute("SELECT author FROM v_advocates").fetchall()}
     finally:
         con.close()
