@@ -81,13 +81,13 @@ def day_range(db: Path) -> tuple[date | None, date | None]:
 
 def open_alerts(db: Path) -> pd.DataFrame:
     """Open and acknowledged alerts, most severe and oldest first, with the time their clock started:
-    the oldest evidence post for an unanswered-complaint alert, else when the alert opened."""
+    the oldest evidence post for a response_clock alert (its clock ran from there), else when the alert opened."""
     return query(
         db,
         """SELECT a.alert_id, a.severity, a.brand, a.rule, a.status, a.day, a.last_day, a.reason,
                   CAST(a.thresholds AS VARCHAR) AS thresholds, a.evidence, len(a.evidence) AS evidence_posts,
                   a.opened_at, a.updated_at,
-                  CASE WHEN a.rule = 'unanswered_complaints'
+                  CASE WHEN a.rule = 'response_clock'
                        THEN coalesce((SELECT min(p.published_at) FROM posts p WHERE list_contains(a.evidence, p.post_key)),
                                      a.opened_at)
                        ELSE a.opened_at END AS clock_start

@@ -175,3 +175,12 @@ def test_labels_switch_to_chinese(dashboard_warehouse):
     assert at.title[0].value == "预警收件箱"
     assert any(t.endswith("条未处理预警") for t in _texts(at))
     assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))).label == "确认"
+
+
+def test_response_clock_alert_shows_overdue_from_its_oldest_unanswered_post(dashboard_warehouse):
+    at = _login("demo-admin")
+    texts = _texts(at)
+    card = next(i for i, t in enumerate(texts) if t.startswith("lumo · response_clock"))
+    assert card > 0  # a medium alert, below the high spike
+    overdue = [e.value for e in at.error if e.value.startswith("Response clock: overdue by")]
+    assert overdue, [e.value for e in at.info]  # its 24 hours ran out before the alert opened

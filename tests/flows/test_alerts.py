@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -116,3 +116,85 @@ def test_advocate_turned_negative_needs_a_record_and_a_sustained_turn(con):
     _posts(con, [("f2", 10, "fan", "negative", [])])
     candidate = alerts.advocate_turned_negative(con, "lumo", day, RULES)
     assert set(candidate.evidence) == {"f1", "f2"} and "Fan" in candidate.reason
+
+
+def test_share_jump_needs_enough_posts_and_a_real_jump(con):
+    _history(con, [2] * 21 + [9, 3], positives=6)  # day 21: 9 of 15 negative; day 22: 3 of 9 posts only
+    candidate = alerts.negative_share_jump(con, "lumo", DAY0 + timedelta(days=21), RULES)
+    assert candidate.thresholds["share"] == 0.6 and candidate.thresholds["baseline_share"] == 0.25
+    assert "60% of 15 posts about lumo" in candidate.reason and len(candidate.evidence) == 9
+    assert alerts.negative_share_jump(con, "lumo", DAY0 + timedelta(days=22), RULES) is None  # below min posts
+    assert alerts.negative_share_jump(con, "lumo", DAY0 + timedelta(days=5), RULES) is None  # usual day
+
+
+def test_influential_detractor_only_above_the_influence_threshold(con):
+    con.execute(
+        "INSERT INTO authors (author_key, source_id, display_name) VALUES ('big', 's', 'Big Voice'), ('small', 's', 'Small')"
+    )
+    day = DAY0 + timedelta(days=3)
+    for author, influence in (("big", 0.92), ("small", 0.4)):
+        con.execute("INSERT INTO author_scores VALUES (?, 'lumo', ?, ?, 1, 0, 1, 0, 0.0, 0.3)", [day, author, influence])
+    _posts(
+        con,
+        [("p-big", 3, "big", "negative", []), ("p-small", 3, "small", "negative", []), ("p-big-ok", 3, "big", "positive", [])],
+    )
+    candidate = alerts.influential_detractor(con, "lumo", day, RULES)
+    assert candidate.evidence == ["p-big"] and "Big Voice" in candidate.reason and "Small" not in candidate.reason
+    assert candidate.thresholds == {"min_influence": 0.8, "max_influence": 0.92}
+    assert alerts.influential_detractor(con, "lumo", day - timedelta(days=1), RULES) is None
+
+
+def test_response_clock_counts_complaints_left_unanswered_by_official_accounts(con):
+    from flows.config import Brand
+
+    brand = Brand(id="lumo", name="Lumo", aliases={"zh-Hans": ["鲁莫"]}, official_accounts={"s": ["Lumo Care"]})
+    con.execute(
+        "INSERT INTO authors (author_key, source_id, display_name) VALUES ('c', 's', 'Customer'), ('o', 's', 'Lumo Care')"
+    )
+    complaint = DAY0 + timedelta(days=4)
+
+    def post(key: str, author: str, hours_after: float, thread: str, label: str = "negative") -> None:
+        when = datetime.combine(complaint, time(9), UTC) + timedelta(hours=hours_after)
+        con.execute(
+            "INSERT INTO posts (post_key, source_id, kind, url, thread_id, author_key, published_at, local_day, text_raw, content_hash) "
+            "VALUES (?, 's', 'post', ?, ?, ?, ?, ?, 't', ?)",
+            [key, f"https://x.example/{key}", thread, author, when, when.date(), key],
+        )
+        con.execute(
+            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], [], [], ?, 0.9, 0.05, 0.05, [], ?, now())",
+            [key, label, key],
+        )
+
+    post("answered", "c", 0, "t1")
+    post("answer", "o", 3, "t1", "neutral")  # within the clock
+    post("late", "c", 0, "t2")
+    post("late-answer", "o", 30, "t2", "neutral")  # after 24 hours
+    post("ignored", "c", 0, "t3")
+    post("official-itself", "o", 1, "t4")  # the brand's own account is not a complaint
+    candidate = alerts.unanswered_complaints(con, brand, complaint + timedelta(days=1), RULES)
+    assert candidate.rule == "response_clock" and candidate.evidence == ["late", "ignored"]
+    assert candidate.thresholds["official_accounts"] == ["s:Lumo Care"]
+    assert alerts.unanswered_complaints(con, brand, complaint, RULES) is None  # the clock has not run out yet
+    assert (
+        alerts.unanswered_complaints(
+            con, brand.model_copy(update={"official_accounts": {}}), complaint + timedelta(days=1), RULES
+        )
+        is None
+    )
+
+
+def test_coordinated_posting_needs_enough_new_accounts(con):
+    text = "鲁莫泄露用户信息，大家小心！我的手机号被卖了，天天接到骚扰电话，已经投诉到12315。"
+    day = DAY0 + timedelta(days=6)
+    for i in range(5):
+        con.execute(
+            "INSERT INTO authors (author_key, source_id, display_name, post_count, first_seen) VALUES (?, 's', ?, 2, ?)",
+            [f"new{i}", f"new{i}", datetime.combine(day, time(0), UTC)],
+        )
+    _posts(con, [(f"copy{i}", 6, f"new{i}", "negative", []) for i in range(5)])
+    con.execute("UPDATE posts SET text_raw = ? || ' ' || post_key", [text])
+    candidate = alerts.coordinated_posting(con, "lumo", day, RULES)
+    assert candidate is not None and sorted(candidate.evidence) == [f"copy{i}" for i in range(5)]
+    assert "5 near-identical posts about lumo from 5 accounts" in candidate.reason
+    con.execute("DELETE FROM posts WHERE post_key IN ('copy0', 'copy1')")  # three accounts: below the minimum of four
+    assert alerts.coordinated_posting(con, "lumo", day, RULES) is None
