@@ -224,7 +224,11 @@ def dashboard_user(
 @app.command()
 @friendly
 def extract(
-    file: Path, url: Annotated[str, typer.Option(help="The URL the page was saved from.")], timezone: str = "UTC"
+    file: Path,
+    url: Annotated[str, typer.Option(help="The URL the page was saved from.")],
+    timezone: str = "UTC",
+    source: Annotated[str | None, typer.Option(help="Read it as this configured source (its selectors and timezone).")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
 ) -> None:
     """Run the crawl's extraction on one saved page; prints one JSON object per post or review."""
     from zoneinfo import ZoneInfo
@@ -232,8 +236,15 @@ def extract(
     from crawlers.extract.page import extract_page
     from crawlers.extract.structured import aggregate_ratings
 
+    selectors = None
+    if source is not None:
+        sources = {s.id: s for s in _load(config).sources}
+        if source not in sources:
+            raise UserError(f"no source {source!r} in {config}; configured: {', '.join(sources)}")
+        timezone = sources[source].timezone
+        selectors = sources[source].selectors.model_dump() if sources[source].selectors else None
     body = file.read_bytes()
-    result = extract_page(body, url, "extract", ZoneInfo(timezone))
+    result = extract_page(body, url, source or "extract", ZoneInfo(timezone), None, selectors)
     for post in result.posts:
         record = {
             "kind": post.get("kind"),

@@ -77,3 +77,39 @@ def test_selectors_kind_needs_selectors():
                 "sources": [{"id": "x", "kind": "selectors", "start_urls": ["https://example.com/"]}],
             }
         )
+
+
+def test_extract_command_reads_a_saved_page_as_a_configured_selector_source(shared_data, tmp_path):
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    config = tmp_path / "koubei.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "brands": [{"id": "b", "name": "B", "aliases": {"en": ["B"]}}],
+                "sources": [
+                    {
+                        "id": "mtb",
+                        "kind": "selectors",
+                        "timezone": "Europe/Berlin",
+                        "start_urls": ["https://www.mtb-news.de/news/"],
+                        "selectors": MTB_COMMENTS,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    page = str(shared_data / "html/article_with_comments_mtb-news_de.html")
+    url = "https://www.mtb-news.de/news/reifen-tubeless-montieren/"
+    result = CliRunner().invoke(app, ["extract", page, "--url", url, "--source", "mtb", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["author"] for r in rows][:2] == ["RockyRider66", "dasK"] and rows[0]["published"] == "2022-01-26T13:05:00+01:00"
+    missing = CliRunner().invoke(app, ["extract", page, "--url", url, "--source", "nope", "-c", str(config)])
+    assert missing.exit_code == 2 and "no source 'nope'" in missing.output

@@ -195,3 +195,20 @@ def test_sql_command_reads_and_fails_clearly_while_a_flow_writes(pipeline, anoth
         busy = _koubei("sql", "--config", str(config_path), "select 1")
     assert busy.returncode == 2 and time.time() - started < 60  # a clear error, not a hang
     assert "being written by a running koubei flow" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_backtest_over_the_demo_prints_the_planted_alert_and_no_other_high_one(pipeline):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    config_path, _config, first, last, _ = pipeline
+    result = CliRunner().invoke(app, ["alerts", "backtest", "--from", str(first), "--to", str(last), "-c", str(config_path)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.output.splitlines()[1:] if line.count("\t") >= 5]
+    high_openings = [
+        (day, brand, rule) for day, severity, brand, rule, status, _ in rows if severity == "high" and status == "opens"
+    ]
+    assert high_openings == [(str(first + timedelta(days=BURST_DAY)), "lumo", "negative_spike")]
+    assert not [row for row in rows if row[2] == "qingshan"]  # the quiet brand
+    assert "alerts would have opened" in result.output
