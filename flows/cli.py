@@ -356,6 +356,38 @@ def clean() -> None:
     print(clean_text(sys.stdin.read()))
 
 
+LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data"
+
+
+@app.command("matching-eval")
+@friendly
+def matching_eval(
+    data: Annotated[Path, typer.Option(help="Labelled posts, JSON lines.")] = LABELLED_MATCHING / "matching_set.jsonl",
+    config: Annotated[Path, typer.Option("--config", "-c", help="Brands (and aspects) to match.")] = LABELLED_MATCHING
+    / "matching_brands.yaml",
+    errors: Annotated[bool, typer.Option(help="Also list every false hit and miss.")] = False,
+) -> None:
+    """Precision and recall of brand matching and complaint-area detection on a labelled set."""
+    from nlp.text.evaluate import evaluate, load_labelled
+    from nlp.text.matching import AspectMatcher, BrandMatcher
+
+    if not data.exists():
+        raise UserError(f"{data}: no such labelled set")
+    cfg = _load(config)
+    result = evaluate(load_labelled(data), BrandMatcher(cfg.brands), AspectMatcher(cfg.aspect_taxonomy()))
+    print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
+    for task, groups in result.items():
+        for group, score in sorted(groups.items()):
+            print(
+                f"{task}\t{group}\t{score.precision:.3f}\t{score.recall:.3f}\t"
+                f"{score.true_positive}\t{score.false_positive}\t{score.false_negative}"
+            )
+    if errors:
+        for task, groups in result.items():
+            for line in groups["all"].errors:
+                print(f"{task}: {line}")
+
+
 @app.command()
 @friendly
 def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from nlp.text.language import to_simplified
 
+CONTEXT_CHARS = 8  # an exclude_context word this close to a hit rejects it ("eat an apple", "小米粥")
 _NEGATORS = ("不", "没", "沒", "无", "無", "未", "别", "not ", "no ", "never ", "n't ")
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
@@ -72,7 +73,7 @@ class BrandMatcher:
             if term.key in found:
                 continue
             for hit in term.pattern.finditer(form):
-                window = form[max(0, hit.start() - 6) : hit.end() + 6]
+                window = form[max(0, hit.start() - CONTEXT_CHARS) : hit.end() + CONTEXT_CHARS]
                 if not any(word in window for word in self.excludes[term.key]):
                     found.append(term.key)
                     break

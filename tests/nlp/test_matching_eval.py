@@ -1,0 +1,47 @@
+"""Brand matching and complaint-area detection against the labelled sets in tests/nlp/data/,
+through the command that reports them (koubei matching-eval)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+DATA = Path(__file__).parent / "data"
+
+
+def _scores(data: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    result = CliRunner().invoke(app, ["matching-eval", "--data", str(data), "-c", str(DATA / "matching_brands.yaml")])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.output.splitlines()[1:]]
+    return {(task, script): (float(p), float(r)) for task, script, p, r, *_ in rows}
+
+
+def test_labelled_set_is_big_enough_and_covers_both_scripts_and_traps():
+    import json
+
+    posts = [json.loads(line) for line in (DATA / "matching_set.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(posts) >= 300
+    assert {p["script"] for p in posts} == {"zh-Hans", "zh-Hant", "en"}
+    assert sum(1 for p in posts if not p["brands"]) >= 20  # fruit, grain, scenery, brand-less complaints
+
+
+@pytest.mark.parametrize("script", ["all", "zh-Hans", "zh-Hant", "en"])
+def test_matching_meets_its_targets_on_the_labelled_set(script):
+    scores = _scores(DATA / "matching_set.jsonl")
+    for task in ("brands", "aspects"):
+        precision, recall = scores[(task, script)]
+        assert precision >= 0.9 and recall >= 0.85, (task, script, precision, recall)
+
+
+def test_held_out_set_floor():
+    """45 posts written after the taxonomy was last tuned and never used to tune it: what
+    unseen phrasing gets. Brand matching holds; aspect recall does not reach the 0.85 aim
+    (docs/decisions.md), so this guards the current floor against regressions."""
+    scores = _scores(DATA / "matching_heldout.jsonl")
+    assert scores[("brands", "all")] == (1.0, 1.0)
+    precision, recall = scores[("aspects", "all")]
+    assert precision >= 0.9 and recall >= 0.65, (precision, recall)
