@@ -1,7 +1,8 @@
 """``text_clean`` from ``text_raw``: what analysis reads. ``text_raw`` is never changed.
 
 Steps: HTML entities and tag remnants (also broken ones like ``< p> p>``), mojibake
-repair (ftfy), NFKC width folding, zero-width and control characters removed, runs of
+repair (ftfy), NFKC width folding, look-alike and filter-dodging characters folded
+(nlp/text/variants.py), zero-width and control characters removed, runs of
 punctuation shortened, URLs / e-mail addresses / phone numbers masked. Emoji and
 emoticons are kept: they carry sentiment.
 """
@@ -17,6 +18,7 @@ from importlib import resources
 import ftfy
 
 from nlp.text.boilerplate import drop_chrome_lines
+from nlp.text.variants import fold_variants
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>")
 _BROKEN_TAG = re.compile(r"(?:<\s*/?\s*(?:p|br|div|span|b|i|a|img|li|ul)\b\s*>?|\b(?:p|br|div|span)\s*>)", re.I)
@@ -72,6 +74,7 @@ def clean_text(raw: str) -> str:
     text = _BROKEN_TAG.sub(" ", text)
     text = ftfy.fix_text(text, normalization="NFKC")
     text = unicodedata.normalize("NFKC", text)
+    text = fold_variants(text)
     text = _ZERO_WIDTH.sub("", text)
     text = _CONTROL.sub(" ", text)
     text = _URL.sub("<url>", text)

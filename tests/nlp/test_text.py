@@ -120,3 +120,25 @@ def test_seed_002_has_no_broken_tag_fragments(seeds_dir):
 @pytest.mark.parametrize("line", ["我回复了客服，分享一下经过：等了三天", "这篇评论很中肯", "楼主说得对，配送太慢"])
 def test_sentences_mentioning_chrome_words_stay(line):
     assert clean_text(line) == line.replace("，", ",").replace("：", ":")
+
+
+def test_seed_000_variant_dodges_fold_to_the_characters_meant(seeds_dir):
+    from nlp.text.variants import dodge_table
+
+    raw = (seeds_dir / "000_a2bd06450fbb9d32.txt").read_text(encoding="utf-8")
+    cleaned = clean_text(raw)
+    assert not any(chr(code) in cleaned for code in dodge_table())
+    assert "逆向思維在客戶關係管理中的應用" in cleaned and "交易導向" in cleaned and "利潤" in cleaned
+    assert all(chr(code) in raw for code in map(ord, "㱗㳎噷䥊"))  # the seed really uses them
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("标准颜⾊值与⻆色", "标准颜色值与角色"),  # Kangxi / CJK radicals (Unicode's equivalence data)
+        ("南汉高祖刘䶮", "南汉高祖刘䶮"),  # a legitimate rare character (a name) is kept
+        ("這家店㱗台北，很好㳎", "這家店在台北,很好用"),  # the dodges in Traditional text too (NFKC folds the comma)
+    ],
+)
+def test_variant_folding_rules(raw, clean):
+    assert clean_text(raw) == clean
