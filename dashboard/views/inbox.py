@@ -63,8 +63,9 @@ def _card(ctx: Context, alert: pd.Series, pending: list[AlertAction]) -> None:
         with clock:
             text, overdue = clock_text(ctx, alert["clock_start"], ctx.config.alerts.response_clock_hours)
             (st.error if overdue else st.info)(f"{ctx.t('clock')}: {text}")
-        for item in pending:
+        if pending:
             st.warning(ctx.t("pending_actions"))
+        for item in pending:
             st.text(f"{item.to_status} · {item.actor} · {item.requested_at[:19]} · {item.note or ''}")
         _details(ctx, alert)
         _actions(ctx, alert["alert_id"], alert["status"])
