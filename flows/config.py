@@ -79,7 +79,7 @@ class Selectors(_Strict):
 
 class Source(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
-    kind: Literal["structured", "discuz", "phpbb", "xenforo", "tieba", "discourse", "rss", "selectors"]
+    kind: Literal["structured", "discuz", "phpbb", "vbulletin", "xenforo", "tieba", "discourse", "rss", "selectors"]
     start_urls: list[HttpUrl] = Field(min_length=1)
     language: Literal["zh", "en", "auto"] = "auto"
     timezone: str = "UTC"

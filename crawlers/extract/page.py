@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from crawlers.encoding import decode_html
-from crawlers.extract import discourse, discuz, feeds, main_text, phpbb, structured, tieba, xenforo
+from crawlers.extract import discourse, discuz, feeds, main_text, phpbb, structured, tieba, vbulletin, xenforo
 from crawlers.extract import selectors as selector_source
 from crawlers.extract.common import PageResult, parse_html
 
@@ -36,6 +36,8 @@ def extract_page(
         return phpbb.extract(doc, url, source_id, zone)
     if xenforo.is_xenforo(doc):
         return xenforo.extract(doc, url, source_id, zone)
+    if vbulletin.is_vbulletin(doc):
+        return vbulletin.extract(doc, url, source_id, zone)
     if tieba.is_tieba(doc):
         return tieba.extract(doc, url, source_id, zone)
     found = structured.extract(text, doc, url, source_id, zone)

@@ -1,5 +1,6 @@
 """Extraction on real saved pages from ../shared/data/html (facts checked against the HTML)."""
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,6 +9,7 @@ from crawlers.encoding import decode_html
 from crawlers.extract.page import extract_page
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def _posts(shared_data, name, url, zone=SHANGHAI):
@@ -100,7 +102,8 @@ def test_tieba_thread_list_threads_authors_reply_counts(shared_data):
     assert posts[3]["text"].startswith("救援人员推测") and "格尔木公安局通报" in posts[3]["text"]  # title + abstract
     when = posts[3]["published_at"]  # "08:52" on a board page means today, in the source's zone
     assert (when.hour, when.minute, when.date()) == (8, 52, datetime.now(SHANGHAI).date())
-    assert result.follow == ["https://tieba.baidu.com/f?kw=%E8%B4%B4%E5%90%A7%E7%83%AD%E8%AE%AE&ie=utf-8&pn=50"]
+    assert result.follow[0] == "https://tieba.baidu.com/f?kw=%E8%B4%B4%E5%90%A7%E7%83%AD%E8%AE%AE&ie=utf-8&pn=50"
+    assert len(result.follow) == 1 + 50  # the next board page, then every thread for its floors
 
 
 def _evaldata(shared_data, name):
@@ -210,3 +213,63 @@ def test_unknown_pages_fall_back_to_main_text(shared_data, name, evaldata):
         assert not any(snippet in text for snippet in truth["without"])
     else:
         assert "话剧《约定无期限》" in result.posts[0]["thread_title"] and "张家口" in text
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_vbulletin4_thread_fixture():
+    result = extract_page(
+        (FIXTURES / "vbulletin4_thread.html").read_bytes(), "https://forum.example.com/showthread.php?t=777", "vb", UTC_ZONE
+    )
+    first, second = result.posts
+    assert result.engine == "vbulletin" and result.posts[0]["thread_title"] == "Lumo delivery times"
+    assert (first["author_name"], first["author_platform_id"], first["author_posts"], first["author_rank"]) == (
+        "hungry_hank",
+        "42",
+        1234,
+        "Senior Member",
+    )
+    assert (first["floor"], first["thread_id"], first["published_at"].isoformat()) == (1, "777", "2026-03-14T09:15:00+00:00")
+    assert first["text"] == "Lumo took 90 minutes again tonight.\nAnyone else?"
+    assert second["parent_platform_id"] == "9001" and second["quoted_text"] == "Lumo took 90 minutes again tonight."
+    assert second["text"] == "Same here, and the fries were cold."
+    assert result.follow == ["https://forum.example.com/showthread.php?t=777&page=2"]
+
+
+def test_vbulletin5_thread_fixture():
+    result = extract_page(
+        (FIXTURES / "vbulletin5_thread.html").read_bytes(),
+        "https://forum.example.com/forum/food/1234-fastbee-refunds",
+        "vb",
+        UTC_ZONE,
+    )
+    first, second = result.posts
+    assert result.engine == "vbulletin" and first["thread_title"] == "FastBee refunds"
+    assert (first["author_name"], first["author_platform_id"], first["author_posts"], first["floor"]) == ("mei", "9", 245, 1)
+    assert first["published_at"].isoformat() == "2026-03-15T08:30:00+00:00"
+    assert second["parent_platform_id"] == "5101" and second["quoted_text"].startswith("FastBee refund still pending")
+    assert second["text"] == "Mine came back in three days."
+
+
+def test_tieba_thread_page_fixture():
+    result = extract_page((FIXTURES / "tieba_thread.html").read_bytes(), "https://tieba.baidu.com/p/9988776655", "tb", SHANGHAI)
+    first, second = result.posts
+    assert result.engine == "tieba" and first["thread_title"] == "鲁莫外卖又超时了"
+    assert (first["platform_id"], first["floor"], first["author_name"], first["author_platform_id"]) == (
+        "140001",
+        1,
+        "吃货阿强",
+        "3001",
+    )
+    assert (first["author_rank"], first["replies"], first["thread_id"]) == ("外卖达人", 2, "9988776655")
+    assert first["published_at"].isoformat() == "2026-11-20T12:30:00+08:00"
+    assert first["text"] == "鲁莫外卖今天又超时一个小时，\n饭都凉了。"
+    assert second["parent_platform_id"] == "140001" and second["text"] == "我昨天也是，客服打不通"
+    assert result.follow == ["https://tieba.baidu.com/p/9988776655?pn=2"]
+
+
+def test_tieba_board_items_and_thread_first_floors_share_an_id(shared_data):
+    board = _posts(shared_data, "zh_forum_tieba_threadlist.html", "https://tieba.baidu.com/f?kw=x")
+    assert "https://tieba.baidu.com/p/6855574054" in board.follow  # threads are followed for their floors
+    assert board.posts[3]["platform_id"] == "133805098614"  # the thread's first post id, as its first floor's
