@@ -2,8 +2,10 @@
 
 Canonical form: Simplified script (OpenCC), NFKC width folding, case folded. Aliases
 are canonicalized the same way, so 魯莫, 鲁莫 and ＬＵＭＯ all match the alias 鲁莫/Lumo.
-Latin aliases must stand as whole words; an ``exclude_context`` word next to a hit
-rejects it (小米粥 is not the phone maker, apple pie is not the company).
+Brands are found with spaCy's PhraseMatcher over tokens that never split a brand (one per
+Han character, one per Latin word), so Latin aliases match whole words only; an
+``exclude_context`` word next to a hit rejects it (小米粥 is not the phone maker, apple pie
+is not the company). Complaint areas and intents use regular expressions on the same form.
 """
 
 from __future__ import annotations
@@ -57,27 +59,55 @@ def _pattern(alias: str) -> re.Pattern[str]:
     return re.compile(form)
 
 
+# One token per Han character (a brand name can never be split inside a token, and a
+# Chinese alias matches wherever its characters stand in a row), one per Latin word or
+# number (so "Lumo" does not match inside "Lumos"), one per other symbol.
+_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\d_\u3400-\u9fff\uf900-\ufaff]+|\d+|\S", re.UNICODE)
+
+
 class BrandMatcher:
+    """Brand and competitor mentions with spaCy's PhraseMatcher over the canonical form.
+
+    Text and aliases are tokenized the same way (_TOKEN) into spaCy Docs, so matching is
+    script-, width- and case-insensitive and respects Latin word boundaries. An
+    ``exclude_context`` word within CONTEXT_CHARS of a hit rejects it (小米粥, apple pie).
+    """
+
     def __init__(self, brands: Iterable) -> None:
-        self.terms: list[Term] = []
+        from spacy.matcher import PhraseMatcher
+        from spacy.vocab import Vocab
+
+        self.vocab = Vocab()
+        self.matcher = PhraseMatcher(self.vocab)
         self.excludes: dict[str, list[str]] = {}
+        self.order: list[str] = []
         for brand in brands:
-            for alias in brand.all_aliases():
-                self.terms.append(Term(brand.id, _pattern(alias)))
+            self.matcher.add(brand.id, [self._doc(canonical(alias)) for alias in brand.all_aliases()])
             self.excludes[brand.id] = [canonical(w) for w in brand.exclude_context]
+            self.order.append(brand.id)
+
+    def _doc(self, form: str):
+        from spacy.tokens import Doc
+
+        spans = [m.span() for m in _TOKEN.finditer(form)]
+        words = [form[a:b] for a, b in spans]
+        spaces = [b < len(form) and form[b].isspace() for _, b in spans]
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data["offsets"] = spans
+        return doc
 
     def match(self, text: str) -> list[str]:
         form = canonical(text)
-        found: list[str] = []
-        for term in self.terms:
-            if term.key in found:
-                continue
-            for hit in term.pattern.finditer(form):
-                window = form[max(0, hit.start() - CONTEXT_CHARS) : hit.end() + CONTEXT_CHARS]
-                if not any(word in window for word in self.excludes[term.key]):
-                    found.append(term.key)
-                    break
-        return found
+        doc = self._doc(form)
+        offsets = doc.user_data["offsets"]
+        found: set[str] = set()
+        for match_id, start, end in self.matcher(doc):
+            brand = self.vocab.strings[match_id]
+            begin, finish = offsets[start][0], offsets[end - 1][1]
+            window = form[max(0, begin - CONTEXT_CHARS) : finish + CONTEXT_CHARS]
+            if brand not in found and not any(word in window for word in self.excludes[brand]):
+                found.add(brand)
+        return [brand for brand in self.order if brand in found]
 
 
 class AspectMatcher:

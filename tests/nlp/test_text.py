@@ -50,6 +50,8 @@ def test_brand_matching_is_script_and_width_insensitive_with_traps():
     assert matcher.match("ＬＵＭＯ is great") == ["lumo"]
     assert matcher.match("I love lumo") == ["lumo"]
     assert matcher.match("Columbus day") == []  # inside a longer word
+    assert matcher.match("Lumos is a spell") == [] and matcher.match("Lumo's riders") == ["lumo"]  # whole words
+    assert matcher.match("我用LUMO和魯莫") == ["lumo"]  # one mention per brand, however often
     assert matcher.match("早上喝了小米粥") == []
     assert matcher.match("小米手机不错") == ["xiaomi"]
     assert matcher.match("baked an apple pie") == [] and matcher.match("Apple released a phone") == ["apple"]
