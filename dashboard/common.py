@@ -119,8 +119,8 @@ def period_picker(ctx: Context, key: str, default_days: int = 30) -> tuple[date 
     return start_default, last  # half-picked range while the user chooses the second date
 
 
-def brand_picker(ctx: Context, key: str, include_competitors: bool = True) -> str | None:
-    brands = [b.id for b in ctx.config.brands if include_competitors or not b.competitor]
+def brand_picker(ctx: Context, key: str) -> str | None:
+    brands = [b.id for b in ctx.config.brands]
     return st.selectbox(ctx.t("brand"), brands, key=key) if brands else None
 
 

@@ -35,6 +35,11 @@ def queue_path(db: Path) -> Path:
     return Path(f"{db}.actions.jsonl")
 
 
+def claimed_path(db: Path) -> Path:
+    """Where a queue being applied is moved, so new actions start a fresh queue meanwhile."""
+    return Path(f"{db}.actions.applying")
+
+
 def record_action(db: Path, alert_id: str, action: str, actor: str, note: str | None = None) -> str:
     """Apply now if the warehouse is free, else queue. Returns 'applied' or 'queued'."""
     if action not in ACTIONS:
@@ -58,7 +63,7 @@ def apply_pending(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
     queue = queue_path(db)
     if not queue.exists():
         return []
-    claimed = queue.with_suffix(".applying")
+    claimed = claimed_path(db)
     os.replace(queue, claimed)  # new actions go to a fresh queue while these are applied
     report = []
     for line in claimed.read_text(encoding="utf-8").splitlines():
@@ -77,7 +82,7 @@ def apply_pending(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
 def pending_actions(db: Path) -> list[AlertAction]:
     """Actions queued (or being applied) while the flow writes, oldest first: shown to people as pending."""
     items = []
-    for path in (queue_path(db).with_suffix(".applying"), queue_path(db)):
+    for path in (claimed_path(db), queue_path(db)):
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:

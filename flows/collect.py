@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,24 +33,26 @@ def register_sources(config: Config) -> None:
             con.execute("INSERT OR REPLACE INTO brands VALUES (?, ?, ?)", [b.id, b.name, b.competitor])
 
 
-def incremental_since(config: Config, source: Source) -> datetime | None:
-    """Posts published before this are stored already: the source's newest stored post less
-    the revisit window (late replies and edits within it are staged again; the load upserts).
-    None for a source never loaded: everything is new."""
-    with writer(config.warehouse.path) as con:
-        newest = con.execute("SELECT max(published_at) FROM posts WHERE source_id = ?", [source.id]).fetchall()[0][0]
+def _since(con, config: Config, source: Source, backfill_from: date | None) -> datetime | None:
+    """Posts published before this are not staged. A backfill stages from its first day; a
+    daily crawl from the source's newest stored post less the revisit window (late replies
+    and edits within it are staged again; the load upserts). None for a source never loaded."""
+    if backfill_from is not None:
+        return datetime.combine(backfill_from, time.min, ZoneInfo(config.timezone))
+    newest = con.execute("SELECT max(published_at) FROM posts WHERE source_id = ?", [source.id]).fetchall()[0][0]
     return newest - timedelta(days=config.crawl.revisit_days) if newest else None
 
 
 def crawl_source(
-    config: Config, source: Source, run_id: str, run_date: date, flow: str, since: datetime | None = None
-) -> CrawlStats:
-    """Crawl one source into its staging file. ``since``: stage only posts published from then on."""
+    config: Config, source: Source, run_id: str, run_date: date, flow: str, backfill_from: date | None = None
+) -> tuple[CrawlStats, datetime | None]:
+    """Crawl one source into its staging file; returns its stats and the "since" it used."""
     out = staging_path(config, run_id, source)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)  # a retried crawl starts its file afresh
     started = datetime.now(UTC)
     with writer(config.warehouse.path) as con:
+        since = _since(con, config, source, backfill_from)
         con.execute(
             "INSERT OR REPLACE INTO crawl_runs (run_id, source_id, flow, run_date, started_at, status, staging_file) VALUES (?, ?, ?, ?, ?, 'running', ?)",
             [run_id, source.id, flow, run_date, started, str(out)],
@@ -81,7 +83,7 @@ def crawl_source(
                 source.id,
             ],
         )
-    return stats
+    return stats, since
 
 
 def load_pending(config: Config) -> dict[str, int]:

@@ -9,7 +9,7 @@ Prefect worker elsewhere unchanged.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 from flows import alerts as alert_rules
 from flows.actions import apply_pending
 from flows.analyze import analyze_pending
-from flows.collect import crawl_source, incremental_since, load_pending, register_sources, stats_dict
+from flows.collect import crawl_source, load_pending, register_sources, stats_dict
 from flows.config import Config, load_config
 from flows.notify import notify
 from flows.scoring import official_accounts, store_post_risk, store_scores
@@ -46,12 +46,7 @@ def crawl_task(
     """A daily crawl stages what is new since the source's newest stored post (less the revisit
     window); a backfill stages everything published from its first day on."""
     config = _config(config_path)
-    source = config.source(source_id)
-    if backfill_from is not None:
-        since = datetime.combine(backfill_from, time.min, ZoneInfo(config.timezone))
-    else:
-        since = incremental_since(config, source)
-    stats = crawl_source(config, source, run_id, run_date, flow_name, since)
+    stats, since = crawl_source(config, config.source(source_id), run_id, run_date, flow_name, backfill_from)
     get_run_logger().info(
         "crawl %s: %s pages (%s unchanged), %s items, %s older than %s skipped, %s rejected, errors %s",
         *(source_id, stats.pages, stats.not_modified, stats.items, stats.skipped_old, since, stats.rejected, stats.errors),

@@ -59,14 +59,6 @@ def freshness(db: Path) -> Freshness:
     return Freshness(frame.iloc[0, 0], from_snapshot)
 
 
-def data_as_of(db: Path):
-    return freshness(db).as_of
-
-
-def brands(db: Path) -> list[str]:
-    return query(db, "SELECT brand_id FROM brands ORDER BY competitor, brand_id")["brand_id"].tolist()
-
-
 def sources(db: Path) -> list[str]:
     return query(db, "SELECT source_id FROM sources ORDER BY source_id")["source_id"].tolist()
 

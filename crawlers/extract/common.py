@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser as multilingual_dates
 import lxml.html
 from dateutil import parser as dateparser
 
@@ -88,6 +87,8 @@ def parse_time(text: str | None, zone: ZoneInfo, now: datetime | None = None) ->
     except (ValueError, OverflowError):
         # Month names in other languages ("26. Januar 2022 13:05", "2019年2月20日"): dateparser
         # knows them; it is slower, so only the fallback.
+        import dateparser as multilingual_dates  # slow to import: only when dateutil gives up
+
         moment = multilingual_dates.parse(text, settings={"TIMEZONE": zone.key, "RETURN_AS_TIMEZONE_AWARE": True})
         if moment is None:
             return None

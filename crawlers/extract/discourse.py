@@ -8,7 +8,7 @@ Each post keeps its number as the floor, the post it replies to as its parent, q
 from __future__ import annotations
 
 import json
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -79,7 +79,7 @@ def _topic(data: dict, url: str, source_id: str, zone: ZoneInfo, result: PageRes
                 "views": post.get("reads"),
             }
         )
-    page = int(dict(p.split("=", 1) for p in urlsplit(url).query.split("&") if "=" in p).get("page", 1))
+    page = int(parse_qs(urlsplit(url).query).get("page", ["1"])[0])
     if (data.get("posts_count") or 0) > page * POSTS_PER_PAGE:
         result.follow.append(f"{base}/t/{slug}/{topic_id}.json?page={page + 1}")
 

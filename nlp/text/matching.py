@@ -75,8 +75,10 @@ class BrandMatcher:
 
     def __init__(self, brands: Iterable) -> None:
         from spacy.matcher import PhraseMatcher
+        from spacy.tokens import Doc
         from spacy.vocab import Vocab
 
+        self.make_doc = Doc  # imported here, not per post: spaCy loads only when a matcher is built
         self.vocab = Vocab()
         self.matcher = PhraseMatcher(self.vocab)
         self.excludes: dict[str, list[str]] = {}
@@ -87,12 +89,10 @@ class BrandMatcher:
             self.order.append(brand.id)
 
     def _doc(self, form: str):
-        from spacy.tokens import Doc
-
         spans = [m.span() for m in _TOKEN.finditer(form)]
         words = [form[a:b] for a, b in spans]
         spaces = [b < len(form) and form[b].isspace() for _, b in spans]
-        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc = self.make_doc(self.vocab, words=words, spaces=spaces)
         doc.user_data["offsets"] = spans
         return doc
 
