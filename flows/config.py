@@ -196,8 +196,12 @@ class Dashboard(_Strict):
 
 
 class Aspect(_Strict):
+    """A complaint area: complaint terms, and problem words that count only next to a target."""
+
     id: str
     terms: dict[Script, list[str]]
+    targets: dict[Script, list[str]] = Field(default_factory=dict)
+    problems: dict[Script, list[str]] = Field(default_factory=dict)
     severity: float = Field(default=1.0, ge=0, le=5)
 
 

@@ -5,20 +5,25 @@ are canonicalized the same way, so 魯莫, 鲁莫 and ＬＵＭＯ all match the
 Brands are found with spaCy's PhraseMatcher over tokens that never split a brand (one per
 Han character, one per Latin word), so Latin aliases match whole words only; an
 ``exclude_context`` word next to a hit rejects it (小米粥 is not the phone maker, apple pie
-is not the company). Complaint areas and intents use regular expressions on the same form.
+is not the company). Complaint areas and intents use regular expressions on the same form,
+after English words are replaced by their lemmas (nlp/text/english.py), so one phrase covers
+its inflections.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from nlp.text.english import lemma_form
 from nlp.text.language import to_simplified
 
 CONTEXT_CHARS = 8  # an exclude_context word this close to a hit rejects it ("eat an apple", "小米粥")
-_NEGATORS = ("不", "没", "沒", "无", "無", "未", "别", "not ", "no ", "never ", "n't ")
+_NEGATORS = ("不", "没", "沒", "没有", "沒有", "无", "無", "未", "别", "not ", "no ", "never ")
+PAIR_GAP = 12  # a target and a problem word this close (in characters) within one clause make a hit
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
 CHURN = (
@@ -49,14 +54,18 @@ def canonical(text: str) -> str:
 @dataclass(frozen=True)
 class Term:
     key: str
+    literal: str  # the term's matching form: a plain substring test skips most regex calls
     pattern: re.Pattern[str]
 
+    def finditer(self, clause: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(clause) if self.literal in clause else iter(())
 
-def _pattern(alias: str) -> re.Pattern[str]:
-    form = re.escape(canonical(alias))
+
+def _term(key: str, alias: str) -> Term:
+    form = lemma_form(canonical(alias))
     if re.fullmatch(r"[\w\s.&'-]+", alias, re.ASCII):
-        return re.compile(rf"(?<![a-z0-9]){form}(?![a-z0-9])")
-    return re.compile(form)
+        return Term(key, form, re.compile(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])"))
+    return Term(key, form, re.compile(re.escape(form)))
 
 
 # One token per Han character (a brand name can never be split inside a token, and a
@@ -113,39 +122,74 @@ class BrandMatcher:
 class AspectMatcher:
     """Complaint areas from the config's bilingual taxonomy, with negation and contrast.
 
-    A taxonomy term is a complaint expression (慢, 泄露, rude...). It counts as negative
-    unless a negator stands just before it (不慢 is not slow); text is split at contrast
-    words so 快递很慢但是客服很好 yields delivery negative, and the service clause stays
-    separate.
+    Two kinds of evidence, both matched on the lemma form of each clause:
+    * a term is a complaint expression on its own (慢, 泄露, rude, overcharged);
+    * a problem word (错, 晚, wrong, never) counts only next to one of the area's targets
+      (骑手, 客服, driver, refund), within PAIR_GAP characters in the same clause, because
+      "wrong" or 没消息 alone says nothing about which area. A problem word shared by
+      several areas goes to the area whose target stands nearest.
+    Evidence is negative unless a negator stands just before it (不慢 is not slow); text is
+    split at contrast words, so 快递很慢但是客服很好 yields delivery negative and the
+    service clause stays separate.
     """
 
     def __init__(self, aspects: Iterable) -> None:
         self.terms: list[Term] = []
+        self.targets: list[Term] = []
+        self.problems: list[Term] = []
         for aspect in aspects:
-            for words in aspect.terms.values():
-                for word in words:
-                    self.terms.append(Term(aspect.id, _pattern(word)))
+            for kind, table in (("terms", self.terms), ("targets", self.targets), ("problems", self.problems)):
+                for words in (getattr(aspect, kind, None) or {}).values():
+                    table.extend(_term(aspect.id, word) for word in words)
 
     def match(self, text: str) -> list[dict[str, str]]:
         found: dict[str, str] = {}
-        for clause in _CONTRAST.split(canonical(text)):
-            for term in self.terms:
-                for hit in term.pattern.finditer(clause):
-                    before = clause[max(0, hit.start() - 4) : hit.start()]
-                    negated = any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS)
-                    polarity = "positive" if negated else "negative"
-                    if found.get(term.key) != "negative":
-                        found[term.key] = polarity
+        for clause in _CONTRAST.split(lemma_form(canonical(text))):
+            for key, negated in [*self._term_hits(clause), *self._pair_hits(clause)]:
+                if found.get(key) != "negative":
+                    found[key] = "positive" if negated else "negative"
         return [{"aspect": k, "polarity": v} for k, v in found.items()]
+
+    def _term_hits(self, clause: str) -> list[tuple[str, bool]]:
+        return [(term.key, _negated(clause, hit.start())) for term in self.terms for hit in term.finditer(clause)]
+
+    def _pair_hits(self, clause: str) -> list[tuple[str, bool]]:
+        targets = [(term.key, hit.start(), hit.end()) for term in self.targets for hit in term.finditer(clause)]
+        if not targets:
+            return []
+        best: dict[int, tuple[int, str, bool]] = {}  # problem position -> (distance, area, negated)
+        for term in self.problems:
+            for hit in term.finditer(clause):
+                gaps = [_gap(hit.start(), hit.end(), a, b) for key, a, b in targets if key == term.key]
+                gap = min(gaps, default=PAIR_GAP + 1)
+                if gap <= PAIR_GAP and gap < best.get(hit.start(), (PAIR_GAP + 1,))[0]:
+                    best[hit.start()] = (gap, term.key, _negated(clause, hit.start()))
+        return [(key, negated) for _, key, negated in best.values()]
+
+
+def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(0, other_start - end, start - other_end)
+
+
+def _negated(clause: str, position: int) -> bool:
+    before = clause[max(0, position - 4) : position]
+    return any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS)
+
+
+@lru_cache(maxsize=64)
+def _phrase_forms(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(lemma_form(canonical(p)) for p in phrases)
 
 
 def match_intents(text: str, churn: Sequence[str] = CHURN, recommend: Sequence[str] = RECOMMEND) -> list[str]:
-    form = canonical(text)
+    form = lemma_form(canonical(text))
+    churn_forms, recommend_forms = _phrase_forms(tuple(churn)), _phrase_forms(tuple(recommend))
     intents = []
-    if any(canonical(w) in form for w in churn):
+    if any(w in form for w in churn_forms):
         intents.append("churn_or_escalation")
-    if any(canonical(w) in form for w in recommend) and not any(
-        n + canonical(w) in form for w in recommend for n in ("不", "不会")
+    if any(w in form for w in recommend_forms) and not any(
+        n + w in form for w in recommend_forms for n in ("不", "不会", "not ", "never ")
     ):
         intents.append("recommend")
     return intents

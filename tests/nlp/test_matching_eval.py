@@ -38,10 +38,12 @@ def test_matching_meets_its_targets_on_the_labelled_set(script):
 
 
 def test_held_out_set_floor():
-    """45 posts written after the taxonomy was last tuned and never used to tune it: what
-    unseen phrasing gets. Brand matching holds; aspect recall does not reach the 0.85 aim
-    (docs/decisions.md), so this guards the current floor against regressions."""
+    """60 posts written after the taxonomy was last changed and never used to change it (the
+    second such set: the first, 45 posts, guided the target/problem rules and joined the
+    labelled set). What unseen phrasing gets: brands hold; complaint-area recall is far below
+    the 0.85 aim (docs/decisions.md), so this only guards the current floor."""
     scores = _scores(DATA / "matching_heldout.jsonl")
-    assert scores[("brands", "all")] == (1.0, 1.0)
+    brand_precision, brand_recall = scores[("brands", "all")]
+    assert brand_precision >= 0.95 and brand_recall == 1.0
     precision, recall = scores[("aspects", "all")]
-    assert precision >= 0.9 and recall >= 0.65, (precision, recall)
+    assert precision >= 0.9 and recall >= 0.45, (precision, recall)
