@@ -441,7 +441,7 @@ def model_build(force: bool = False) -> None:
 
 @model_app.command("train")
 @friendly
-def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed: int = 13, version: str = "2") -> None:
+def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed: int = 13, version: str = "3") -> None:
     """Train the classifier's top layers and head on the offline labelled sets (2 CPU cores: ~10 min features + ~25 min)."""
     from nlp.sentiment.base_build import build_base_model
     from nlp.sentiment.datasets import load_all, with_traditional_share
@@ -450,6 +450,23 @@ def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed
     examples = with_traditional_share(load_all())
     meta, _ = train(build_base_model(), examples, out, epochs=epochs, seed=seed, version=version, log=console.print)
     console.print(f"[green]saved[/green] {out} (temperature {meta.temperature}, {meta.train_wall_seconds}s)")
+
+
+@model_app.command("calibrate")
+@friendly
+def model_calibrate(weights: Path = Path("nlp/sentiment/weights"), version: str | None = None) -> None:
+    """Refit the calibration temperatures (overall and per language) of a trained part on the
+    calibration split. Labels do not change, probabilities do, so the version is bumped
+    (2 -> 2.1) unless --version is given."""
+    from nlp.sentiment.calibrate import recalibrate
+    from nlp.sentiment.model import read_meta
+
+    major, _, minor = read_meta(weights).version.partition(".")
+    meta = recalibrate(weights, version or f"{major}.{int(minor or 0) + 1}")
+    console.print(
+        f"[green]calibrated[/green] {weights}: temperature {meta.temperature}, "
+        f"per language {meta.language_temperatures}, version {meta.version}"
+    )
 
 
 @model_app.command("eval")

@@ -30,6 +30,9 @@ class TrainedPartMeta:
     base_model_id: str
     top_layers: int = 3
     temperature: float = 1.0
+    # Per language (nlp.text.language.detect_language): tweets were overconfident under the
+    # one temperature that suits reviews; see nlp/sentiment/calibrate.py.
+    language_temperatures: dict[str, float] = field(default_factory=dict)
     max_length: int = 512
     labels: list[str] = field(default_factory=lambda: ["negative", "neutral", "positive"])
     train_wall_seconds: float | None = None
@@ -96,6 +99,10 @@ def save_trained_part(model: SentimentClassifier, meta: TrainedPartMeta, directo
     directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().to(torch.float16).contiguous() for k, v in model.trainable_state().items()}
     save_file(state, directory / "trained_part.safetensors")
+    write_meta(meta, directory)
+
+
+def write_meta(meta: TrainedPartMeta, directory: Path) -> None:
     (directory / "meta.json").write_text(json.dumps(asdict(meta), indent=2, ensure_ascii=False) + "\n")
 
 

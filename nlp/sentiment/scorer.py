@@ -65,6 +65,7 @@ class Scorer:
         threads: int | None = None,
         label_matrix: np.ndarray | None = None,
         temperature: float = 1.0,
+        language_temperatures: dict[str, float] | None = None,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -74,6 +75,7 @@ class Scorer:
         self.batch_size = batch_size
         self.label_matrix = label_matrix
         self.temperature = temperature
+        self.language_temperatures = language_temperatures or {}
         torch.set_num_threads(threads or max(1, min(os.cpu_count() or 1, 4)))
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -93,24 +95,47 @@ class Scorer:
     def _wrap(self, window: list[int | None]) -> list[int]:
         return [t for t in window if t is not None]
 
-    @torch.inference_mode()
     def score(self, texts: Sequence[object]) -> list[SentimentResult]:
         results: list[SentimentResult | None] = [None] * len(texts)
-        windows: list[tuple[int, list[int]]] = []
-        valid = [(i, t) for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        valid: list[tuple[int, str]] = []
         for i, t in enumerate(texts):
-            if not (isinstance(t, str) and t.strip()):
+            if isinstance(t, str) and t.strip():
+                valid.append((i, t))
+            else:
                 results[i] = (
                     NEUTRAL_EMPTY if isinstance(t, str) or t is None else SentimentResult("neutral", 0.0, 1.0, 0.0, ("not_text",))
                 )
-        encoded = self.tokenizer([self.prefix + t for _, t in valid], add_special_tokens=False)["input_ids"] if valid else []
-        n_windows: dict[int, int] = {}
-        for (i, _), ids in zip(valid, encoded, strict=True):
+        logits, windowed = self.logits([t for _, t in valid])
+        for (i, text), z, many in zip(valid, logits, windowed, strict=True):
+            z = z / self.temperature_for(text)
+            probs = np.exp(z - z.max())
+            probs /= probs.sum()
+            if self.label_matrix is not None:
+                probs = probs @ self.label_matrix
+            results[i] = _result(probs, ("windowed",) if many else ())
+        return results  # type: ignore[return-value]
+
+    def temperature_for(self, text: str) -> float:
+        """The calibration temperature of the text's language, else the overall one."""
+        if not self.language_temperatures:
+            return self.temperature
+        from nlp.text.language import detect_language
+
+        return self.language_temperatures.get(detect_language(text), self.temperature)
+
+    @torch.inference_mode()
+    def logits(self, texts: Sequence[str]) -> tuple[np.ndarray, list[bool]]:
+        """Raw logits per non-empty text (window logits averaged by window length), and
+        whether each text needed more than one window."""
+        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=False)["input_ids"] if texts else []
+        windows: list[tuple[int, list[int]]] = []
+        n_windows = []
+        for i, ids in enumerate(encoded):
             parts = self._windows(ids)
-            n_windows[i] = len(parts)
+            n_windows.append(len(parts))
             windows.extend((i, self._wrap(w)) for w in parts)
         order = sorted(range(len(windows)), key=lambda k: len(windows[k][1]))
-        logits = np.zeros((len(windows), self._n_outputs()), dtype=np.float64)
+        window_logits = np.zeros((len(windows), self._n_outputs()), dtype=np.float64)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
@@ -121,20 +146,13 @@ class Scorer:
                 seq = windows[k][1]
                 ids[row, : len(seq)] = torch.tensor(seq)
                 mask[row, : len(seq)] = 1
-            logits[batch] = self._logits(ids, mask).double().numpy()
-        sums: dict[int, np.ndarray] = {}
-        weights: dict[int, float] = {}
+            window_logits[batch] = self._logits(ids, mask).double().numpy()
+        sums = np.zeros((len(texts), self._n_outputs()))
+        weights = np.zeros(len(texts))
         for k, (i, seq) in enumerate(windows):
-            sums[i] = sums.get(i, 0) + logits[k] * len(seq)
-            weights[i] = weights.get(i, 0) + len(seq)
-        for i, total in sums.items():
-            z = total / weights[i] / self.temperature
-            probs = np.exp(z - z.max())
-            probs /= probs.sum()
-            if self.label_matrix is not None:
-                probs = probs @ self.label_matrix
-            results[i] = _result(probs, ("windowed",) if n_windows[i] > 1 else ())
-        return results  # type: ignore[return-value]
+            sums[i] += window_logits[k] * len(seq)
+            weights[i] += len(seq)
+        return sums / np.maximum(weights, 1)[:, None], [n > 1 for n in n_windows]
 
     def _n_outputs(self) -> int:
         return 3 if self.label_matrix is None else self.label_matrix.shape[0]
@@ -162,6 +180,7 @@ class BuiltinScorer(Scorer):
             batch_size=batch_size,
             threads=threads,
             temperature=meta.temperature,
+            language_temperatures=meta.language_temperatures,
         )
         self.model_id, self.model_version = meta.model_id, meta.version
 

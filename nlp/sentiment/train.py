@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from nlp.sentiment.base_build import cache_root
+from nlp.sentiment.calibrate import fit_language_temperatures
 from nlp.sentiment.datasets import Example
 from nlp.sentiment.model import PREFIX, SentimentClassifier, TrainedPartMeta, load_base_classifier, save_trained_part
 
@@ -141,22 +142,6 @@ def upper_logits(
     return out
 
 
-def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """Temperature scaling (Guo et al. 2017) on held-out calibration logits."""
-    log_t = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = loss_fn(logits / log_t.exp(), labels)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return float(log_t.exp().item())
-
-
 def epoch_batches(
     examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random, weights: dict[str, float]
 ) -> list[list[Example]]:
@@ -236,10 +221,12 @@ def train(
                 log(f"epoch {epoch + 1}/{epochs} step {step}/{steps} loss {loss.item():.4f} {time.time() - started:.0f}s")
             if progress:
                 progress(step, steps)
-    calib_logits = upper_logits(model, features, [e.text for e in calib_set])
-    temperature = fit_temperature(calib_logits, torch.tensor([e.label for e in calib_set]))
+    calib_texts = [e.text for e in calib_set]
+    temperature, language_temperatures = fit_language_temperatures(
+        upper_logits(model, features, calib_texts), [e.label for e in calib_set], calib_texts
+    )
     wall = time.time() - started
-    log(f"trained in {wall:.0f}s; calibration temperature {temperature:.3f}")
+    log(f"trained in {wall:.0f}s; calibration temperature {temperature:.3f}, per language {language_temperatures}")
     import json
 
     meta = TrainedPartMeta(
@@ -247,7 +234,8 @@ def train(
         version=version,
         base_model_id=json.loads((Path(base_dir) / "koubei-build.json").read_text())["base_model_id"],
         top_layers=top_layers,
-        temperature=round(temperature, 4),
+        temperature=temperature,
+        language_temperatures=language_temperatures,
         train_wall_seconds=round(wall, 1),
         train_device=f"cpu x{torch.get_num_threads()}",
         train_examples=len(train_set),

@@ -99,3 +99,31 @@ def test_hub_model_fails_fast_and_clearly_offline(monkeypatch):
     with pytest.raises(SentimentModelError, match="not available offline"):
         load_scorer("some-org/some-sentiment-model")
     assert time.time() - started < 10
+
+
+def test_fit_language_temperatures_recovers_overconfidence():
+    """Labels drawn from softmax(z); logits handed over as 3·z (English) and z (Chinese):
+    the fitted temperatures must come out near 3 and 1."""
+    import numpy as np
+
+    from nlp.sentiment.calibrate import fit_language_temperatures
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 1.5, size=(2000, 3))
+    probs = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    labels = [int(rng.choice(3, p=p)) for p in probs]
+    texts = ["the delivery was late"] * 1000 + ["配送太慢了"] * 1000
+    logits = np.vstack([3 * z[:1000], z[1000:]])
+    overall, per_language = fit_language_temperatures(logits, labels, texts)
+    assert abs(per_language["en"] - 3) < 0.4 and abs(per_language["zh"] - 1) < 0.15
+    assert per_language["zh"] < overall < per_language["en"]
+
+
+def test_builtin_applies_the_temperature_of_each_language(builtin):
+    from nlp.sentiment.model import read_meta
+
+    meta = read_meta()
+    assert set(meta.language_temperatures) == {"en", "zh"}
+    assert builtin.temperature_for("The delivery was late again") == meta.language_temperatures["en"]
+    assert builtin.temperature_for("魯莫外送太慢了") == meta.language_temperatures["zh"]
+    assert builtin.temperature_for("😀😀") == meta.temperature  # no language: the overall one
