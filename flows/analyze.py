@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.config import Config
+from nlp.complaints.model import ComplaintAreaModel
 from nlp.sentiment.scorer import Scorer
 from nlp.text.language import detect_language, detect_script
 from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
@@ -57,7 +58,10 @@ def pending_posts(db: Path, model_id: str, model_version: str) -> list[tuple[str
 
 def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Scorer) -> pa.Table:
     brands = BrandMatcher(config.brands)
-    aspects = AspectMatcher(config.aspect_taxonomy())
+    taxonomy = config.aspect_taxonomy()
+    aspects, allowed = AspectMatcher(taxonomy), {a.id for a in taxonomy}
+    # The complaint-area model reads the base embedding that only the builtin scorer gives.
+    complaints = ComplaintAreaModel.load() if scorer.embedding_size else None
     cleaned = [clean_text(text) for _, text, _ in rows]
     sentiments = scorer.score(cleaned)
     now = datetime.now(UTC)
@@ -73,7 +77,9 @@ def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Score
                 "language": language,
                 "script": detect_script(text) if language == "zh" else None,
                 "brands": brands.match(text),
-                "aspects": aspects.match(text),
+                "aspects": complaints.add_to(aspects.match(text), sentiment.embedding, sentiment.label, allowed)
+                if complaints
+                else aspects.match(text),
                 "intents": match_intents(text),
                 "label": sentiment.label,
                 "p_negative": sentiment.p_negative,

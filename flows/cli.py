@@ -359,6 +359,18 @@ def clean() -> None:
 LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data"
 
 
+def _complaint_model_areas(texts: list[str], allowed: set[str]) -> list[list[str]]:
+    """The complaint-area model's areas per text (builtin scorer's embedding and label)."""
+    from nlp.complaints.model import ComplaintAreaModel
+    from nlp.sentiment.scorer import BuiltinScorer
+
+    complaints = ComplaintAreaModel.load()
+    if complaints is None:
+        raise UserError("no complaint-area model; run `koubei model train-complaints`")
+    results = BuiltinScorer(with_embeddings=True).score(texts)
+    return [[a for a in complaints.predict(r.embedding, r.label) if a in allowed] for r in results]
+
+
 @app.command("matching-eval")
 @friendly
 def matching_eval(
@@ -366,6 +378,7 @@ def matching_eval(
     config: Annotated[Path, typer.Option("--config", "-c", help="Brands (and aspects) to match.")] = LABELLED_MATCHING
     / "matching_brands.yaml",
     errors: Annotated[bool, typer.Option(help="Also list every false hit and miss.")] = False,
+    model: Annotated[bool, typer.Option(help="Also score word lists + the complaint-area model (aspects+model).")] = True,
 ) -> None:
     """Precision and recall of brand matching and complaint-area detection on a labelled set."""
     from nlp.text.evaluate import evaluate, load_labelled
@@ -374,7 +387,10 @@ def matching_eval(
     if not data.exists():
         raise UserError(f"{data}: no such labelled set")
     cfg = _load(config)
-    result = evaluate(load_labelled(data), BrandMatcher(cfg.brands), AspectMatcher(cfg.aspect_taxonomy()))
+    posts = load_labelled(data)
+    taxonomy = cfg.aspect_taxonomy()
+    model_areas = _complaint_model_areas([p["text"] for p in posts], {a.id for a in taxonomy}) if model else None
+    result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
     for task, groups in result.items():
         for group, score in sorted(groups.items()):
@@ -393,19 +409,23 @@ def matching_eval(
 def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None:
     """Read JSON lines with a "text" field; print each with language, script, brands, aspects and intents.
 
-    Brands come from the config; --sentiment adds the configured model's scores.
+    Brands come from the config; --sentiment adds the configured model's scores and, with the
+    builtin model, the complaint areas that the complaint-area model finds beyond the word lists.
     """
     from nlp.text.language import detect_language, detect_script
     from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
     from nlp.text.normalize import clean_text
 
     cfg = _load(config)
-    brands, aspects = BrandMatcher(cfg.brands), AspectMatcher(cfg.aspect_taxonomy())
-    scorer = None
+    taxonomy = cfg.aspect_taxonomy()
+    brands, aspects, allowed = BrandMatcher(cfg.brands), AspectMatcher(taxonomy), {a.id for a in taxonomy}
+    scorer = complaints = None
     if sentiment:
+        from nlp.complaints.model import ComplaintAreaModel
         from nlp.sentiment.scorer import load_scorer
 
-        scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size)
+        scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size, with_embeddings=True)
+        complaints = ComplaintAreaModel.load() if scorer.embedding_size else None
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
@@ -424,7 +444,10 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
             "intents": match_intents(text),
         }
         if scorer:
-            record |= scorer.score([text])[0].as_dict()
+            result = scorer.score([text])[0]
+            record |= result.as_dict()
+            if complaints:
+                record["aspects"] = complaints.add_to(record["aspects"], result.embedding, result.label, allowed)
         print(json.dumps(record, ensure_ascii=False))
 
 
@@ -450,6 +473,37 @@ def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed
     examples = with_traditional_share(load_all())
     meta, _ = train(build_base_model(), examples, out, epochs=epochs, seed=seed, version=version, log=console.print)
     console.print(f"[green]saved[/green] {out} (temperature {meta.temperature}, {meta.train_wall_seconds}s)")
+
+
+@model_app.command("train-complaints")
+@friendly
+def model_train_complaints(
+    data: Annotated[Path, typer.Option(help="Labelled posts, JSON lines.")] = LABELLED_MATCHING / "matching_set.jsonl",
+) -> None:
+    """Train the complaint-area model on the labelled matching set (C and threshold by 5-fold
+    cross-validation: the highest recall at precision >= 0.9) and save it to nlp/complaints/weights/."""
+    import numpy as np
+
+    from nlp.complaints.model import WEIGHTS_FILE, train_complaint_model
+    from nlp.sentiment.model import read_meta
+    from nlp.sentiment.scorer import BuiltinScorer
+    from nlp.text.evaluate import load_labelled
+
+    posts = load_labelled(data)
+    results = BuiltinScorer(with_embeddings=True).score([p["text"] for p in posts])
+    areas = [a.id for a in _load(LABELLED_MATCHING / "matching_brands.yaml").aspect_taxonomy()]
+    model, grid = train_complaint_model(
+        posts,
+        np.stack([r.embedding for r in results]),
+        [r.label for r in results],
+        areas,
+        trained_on=f"{data.name} ({len(posts)} posts)",
+        base_model_id=read_meta().base_model_id,
+    )
+    for c, threshold, precision, recall in grid:
+        console.print(f"C={c:g} threshold={threshold}: cross-validated precision {precision:.3f} recall {recall:.3f}")
+    model.save()
+    console.print(f"[green]saved[/green] {WEIGHTS_FILE} (C={model.c:g}, threshold {model.threshold})")
 
 
 @model_app.command("calibrate")

@@ -32,7 +32,7 @@ from warehouse.db import publish_snapshot, transaction, writer
 def _scorer(model: str, batch_size: int, threads: int | None):
     from nlp.sentiment.scorer import load_scorer
 
-    return load_scorer(model, batch_size, threads)
+    return load_scorer(model, batch_size, threads, with_embeddings=True)  # for the complaint-area model
 
 
 def _config(path: str) -> Config:

@@ -72,6 +72,19 @@ class SentimentClassifier(nn.Module):
 
     def forward_upper(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Logits from cached lower-layer states through the trainable top layers."""
+        states = self._run_layers(self.encoder.encoder.layer[self.split_layer :], states, attention_mask)
+        return self.head(self.dropout(mean_pool(states, attention_mask)))
+
+    def forward_with_embedding(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """[logits | mean-pooled e5 embedding] in one pass: the base model's own top layers
+        (kept by ``load_classifier(keep_base_top=True)``) run on the same lower-layer states
+        as the retrained ones, so the embedding costs a quarter of a pass, not a whole one."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        logits = self.head(self.dropout(mean_pool(out.last_hidden_state, attention_mask)))
+        base = self._run_layers(self.base_top, out.hidden_states[self.split_layer], attention_mask)
+        return torch.cat([logits, mean_pool(base, attention_mask)], dim=1)
+
+    def _run_layers(self, layers: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         extended = self.encoder._create_attention_masks(
             attention_mask=attention_mask,
             encoder_attention_mask=None,
@@ -81,11 +94,11 @@ class SentimentClassifier(nn.Module):
         )
         if isinstance(extended, tuple):  # (self-attention mask, cross-attention mask)
             extended = extended[0]
-        for layer in self.encoder.encoder.layer[self.split_layer :]:
+        for layer in layers:
             states = layer(states, attention_mask=extended)
             if isinstance(states, tuple):
                 states = states[0]
-        return self.head(self.dropout(mean_pool(states, attention_mask)))
+        return states
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         prefix = tuple(f"encoder.encoder.layer.{i}." for i in range(self.split_layer, self.encoder.config.num_hidden_layers))
@@ -117,12 +130,21 @@ def load_base_classifier(base_dir: Path, top_layers: int) -> SentimentClassifier
     return SentimentClassifier(base, top_layers)
 
 
-def load_classifier(base_dir: Path, directory: Path = WEIGHTS_DIR) -> tuple[SentimentClassifier, TrainedPartMeta]:
-    """The base with the retrained top layers and head swapped in, eval mode, fp32."""
+def load_classifier(
+    base_dir: Path, directory: Path = WEIGHTS_DIR, keep_base_top: bool = False
+) -> tuple[SentimentClassifier, TrainedPartMeta]:
+    """The base with the retrained top layers and head swapped in, eval mode, fp32.
+
+    ``keep_base_top`` keeps a copy of the base's own top layers as ``model.base_top`` for
+    ``forward_with_embedding`` (the complaint-area model reads the base e5 embedding)."""
+    import copy
+
     from safetensors.torch import load_file
 
     meta = read_meta(directory)
     model = load_base_classifier(base_dir, meta.top_layers)
+    if keep_base_top:
+        model.base_top = copy.deepcopy(model.encoder.encoder.layer[model.split_layer :])
     trained = {k: v.float() for k, v in load_file(directory / "trained_part.safetensors").items()}
     missing = set(trained) - set(model.state_dict())
     if missing:

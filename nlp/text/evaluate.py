@@ -8,7 +8,7 @@ averages over (post, brand) and (post, complaint area) pairs, overall and per sc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,15 +46,23 @@ def load_labelled(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def evaluate(posts: Iterable[dict], brands: BrandMatcher, aspects: AspectMatcher) -> dict[str, dict[str, Score]]:
-    """{"brands": {"all": Score, "zh-Hans": Score, ...}, "aspects": {...}}"""
-    result: dict[str, dict[str, Score]] = {"brands": {}, "aspects": {}}
-    for post in posts:
+def evaluate(
+    posts: Sequence[dict], brands: BrandMatcher, aspects: AspectMatcher, model_areas: Sequence[Sequence[str]] | None = None
+) -> dict[str, dict[str, Score]]:
+    """{"brands": {"all": Score, "zh-Hans": Score, ...}, "aspects": {...}}; with ``model_areas``
+    (the complaint-area model's areas per post) also "aspects+model": word lists and model."""
+    tasks = ("brands", "aspects") if model_areas is None else ("brands", "aspects", "aspects+model")
+    result: dict[str, dict[str, Score]] = {task: {} for task in tasks}
+    for n, post in enumerate(posts):
+        found = aspects.match(post["text"])
         predicted = {
             "brands": set(brands.match(post["text"])),
-            "aspects": {a["aspect"] for a in aspects.match(post["text"]) if a["polarity"] == "negative"},
+            "aspects": {a["aspect"] for a in found if a["polarity"] == "negative"},
         }
-        for task in ("brands", "aspects"):
+        if model_areas is not None:
+            predicted["aspects+model"] = predicted["aspects"] or set(model_areas[n])  # the model fills gaps only
+        for task in tasks:
+            gold = set(post["brands" if task == "brands" else "aspects"])
             for group in ("all", post["script"]):
-                result[task].setdefault(group, Score()).add(post["text"], set(post[task]), predicted[task])
+                result[task].setdefault(group, Score()).add(post["text"], gold, predicted[task])
     return result

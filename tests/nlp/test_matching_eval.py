@@ -16,7 +16,8 @@ DATA = Path(__file__).parent / "data"
 def _scores(data: Path) -> dict[tuple[str, str], tuple[float, float]]:
     result = CliRunner().invoke(app, ["matching-eval", "--data", str(data), "-c", str(DATA / "matching_brands.yaml")])
     assert result.exit_code == 0, result.output
-    rows = [line.split("\t") for line in result.output.splitlines()[1:]]
+    # result.output also carries the model loader's progress lines: keep the table's rows
+    rows = [line.split("\t") for line in result.stdout.splitlines() if line.count("\t") == 6][1:]
     return {(task, script): (float(p), float(r)) for task, script, p, r, *_ in rows}
 
 
@@ -32,18 +33,21 @@ def test_labelled_set_is_big_enough_and_covers_both_scripts_and_traps():
 @pytest.mark.parametrize("script", ["all", "zh-Hans", "zh-Hant", "en"])
 def test_matching_meets_its_targets_on_the_labelled_set(script):
     scores = _scores(DATA / "matching_set.jsonl")
-    for task in ("brands", "aspects"):
+    for task in ("brands", "aspects", "aspects+model"):
         precision, recall = scores[(task, script)]
         assert precision >= 0.9 and recall >= 0.85, (task, script, precision, recall)
 
 
 def test_held_out_set_floor():
-    """60 posts written after the taxonomy was last changed and never used to change it (the
-    second such set: the first, 45 posts, guided the target/problem rules and joined the
-    labelled set). What unseen phrasing gets: brands hold; complaint-area recall is far below
-    the 0.85 aim (docs/decisions.md), so this only guards the current floor."""
+    """60 posts written after the taxonomy was last changed and never used to change it or to
+    train the complaint-area model (the second such set: the first, 45 posts, guided the
+    target/problem rules and joined the labelled set). What unseen phrasing gets: brands hold;
+    complaint-area recall stays below the 0.85 aim (docs/decisions.md), so this guards the floor."""
     scores = _scores(DATA / "matching_heldout.jsonl")
     brand_precision, brand_recall = scores[("brands", "all")]
     assert brand_precision >= 0.95 and brand_recall == 1.0
     precision, recall = scores[("aspects", "all")]
     assert precision >= 0.9 and recall >= 0.45, (precision, recall)
+    # With the complaint-area model (nlp/complaints) that meaning-level phrasing is partly found.
+    precision, recall = scores[("aspects+model", "all")]
+    assert precision >= 0.9 and recall >= 0.65, (precision, recall)

@@ -127,3 +127,19 @@ def test_builtin_applies_the_temperature_of_each_language(builtin):
     assert builtin.temperature_for("The delivery was late again") == meta.language_temperatures["en"]
     assert builtin.temperature_for("魯莫外送太慢了") == meta.language_temperatures["zh"]
     assert builtin.temperature_for("😀😀") == meta.temperature  # no language: the overall one
+
+
+def test_embeddings_ride_along_without_changing_scores(builtin):
+    """with_embeddings adds the base e5 embedding (for the complaint-area model) in the same
+    pass; probabilities stay those of the plain scorer, long posts included."""
+    import numpy as np
+
+    from nlp.sentiment.scorer import BuiltinScorer
+
+    texts = ["快递很慢，客服也不理人", "The app keeps crashing", "魯莫外送太慢了。" * 150, ""]
+    plain = builtin.score(texts)
+    both = BuiltinScorer(batch_size=16, with_embeddings=True).score(texts)
+    for a, b in zip(plain, both[:3], strict=False):
+        assert a.label == b.label and abs(a.p_negative - b.p_negative) < 1e-5
+        assert b.embedding.shape == (384,) and abs(np.linalg.norm(b.embedding) - 1) < 1e-6
+    assert "windowed" in both[2].flags and both[3].embedding is None and plain[0].embedding is None

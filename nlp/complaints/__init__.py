@@ -1,0 +1,1 @@
+"""Learned complaint areas: a per-area classifier on the base e5 embedding (see model.py)."""

@@ -1,0 +1,127 @@
+"""Complaint areas a word list misses, read from the base e5 sentence embedding.
+
+Why: on posts written after the taxonomy was last changed, word lists found about half the
+complaint areas (占线, "scripted answer", "glass in my salad" are in no list). A logistic
+regression per area over the embedding that the sentiment pass already computes (the base
+model's own top layers beside the retrained ones, nlp/sentiment/model.py) generalizes from
+meaning, not words. It fills gaps: its areas count only for posts in which the word lists
+found no complaint, and it never removes a word-list result.
+
+* Trained on the labelled matching set (tests/nlp/data/matching_set.jsonl) by
+  ``koubei model train-complaints``; C and the probability threshold are chosen by 5-fold
+  cross-validation on that set: the highest recall whose precision is at least 0.9.
+* Gate: areas come from the model only for posts the sentiment model does not read as
+  positive ("complained about" needs a complaint); word-list hits keep their own negation rules.
+* Only the builtin scorer provides the embedding; with another sentiment model, the word
+  lists work alone. Areas missing from a deployment's own taxonomy are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS_FILE = Path(__file__).parent / "weights" / "complaint_areas.json"
+GRID_C = (10.0, 100.0, 1000.0)
+GRID_THRESHOLD = (0.5, 0.6, 0.7, 0.8)
+MIN_PRECISION = 0.9
+
+
+@dataclass
+class ComplaintAreaModel:
+    areas: list[str]
+    coef: list[list[float]]  # one row per area, over the embedding
+    intercept: list[float]
+    threshold: float
+    c: float
+    cv_precision: float
+    cv_recall: float
+    trained_on: str
+    base_model_id: str
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        z = np.asarray(embeddings, dtype=np.float64) @ np.asarray(self.coef).T + np.asarray(self.intercept)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def predict(self, embedding: np.ndarray | None, label: str) -> list[str]:
+        """Areas complained about in a post, from its embedding and sentiment label."""
+        if embedding is None or label == "positive":
+            return []
+        probs = self.probabilities(embedding[None, :])[0]
+        return [area for area, p in zip(self.areas, probs, strict=True) if p >= self.threshold]
+
+    def add_to(
+        self, found: list[dict[str, str]], embedding: np.ndarray | None, label: str, allowed: set[str]
+    ) -> list[dict[str, str]]:
+        """Word-list results, plus the model's areas (as complaints) when the word lists found no
+        complaint at all: where they did, the model's extra areas were mostly wrong (an app
+        crash also read as delivery), so it fills gaps and never second-guesses a hit."""
+        if any(a["polarity"] == "negative" for a in found):
+            return found
+        have = {a["aspect"] for a in found}
+        extra = [a for a in self.predict(embedding, label) if a in allowed and a not in have]
+        return found + [{"aspect": area, "polarity": "negative"} for area in extra]
+
+    def save(self, path: Path = WEIGHTS_FILE) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = asdict(self)
+        data["coef"] = [[round(x, 6) for x in row] for row in self.coef]
+        path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> ComplaintAreaModel | None:
+        return cls(**json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+
+
+def _fit(embeddings: np.ndarray, targets: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    coef = np.zeros((targets.shape[1], embeddings.shape[1]))
+    intercept = np.full(targets.shape[1], -20.0)  # an area without examples never fires
+    for j in range(targets.shape[1]):
+        if targets[:, j].sum() >= 2:
+            fitted = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(embeddings, targets[:, j])
+            coef[j], intercept[j] = fitted.coef_[0], fitted.intercept_[0]
+    return coef, intercept
+
+
+def _micro(gold: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
+    tp = int((gold & predicted).sum())
+    found, expected = int(predicted.sum()), int(gold.sum())
+    return (tp / found if found else 1.0), (tp / expected if expected else 1.0)
+
+
+def train_complaint_model(
+    posts: Sequence[dict],
+    embeddings: np.ndarray,
+    labels: Sequence[str],
+    areas: Sequence[str],
+    trained_on: str,
+    base_model_id: str,
+) -> tuple[ComplaintAreaModel, list[tuple[float, float, float, float]]]:
+    """Fit on labelled posts ({"aspects": [...]}) and their embeddings; returns the model and
+    the cross-validation grid (C, threshold, precision, recall)."""
+    from sklearn.model_selection import KFold
+
+    areas = list(areas)
+    gold = np.array([[a in p["aspects"] for a in areas] for p in posts], dtype=bool)
+    not_praise = np.array([label != "positive" for label in labels])[:, None]
+    grid = []
+    for c in GRID_C:
+        out_of_fold = np.zeros(gold.shape)
+        for train_rows, test_rows in KFold(5, shuffle=True, random_state=0).split(embeddings):
+            coef, intercept = _fit(embeddings[train_rows], gold[train_rows], c)
+            out_of_fold[test_rows] = 1 / (1 + np.exp(-(embeddings[test_rows] @ coef.T + intercept)))
+        for threshold in GRID_THRESHOLD:
+            grid.append((c, threshold, *_micro(gold, (out_of_fold >= threshold) & not_praise)))
+    eligible = [g for g in grid if g[2] >= MIN_PRECISION] or grid
+    c, threshold, precision, recall = max(eligible, key=lambda g: (g[3], g[2]))
+    coef, intercept = _fit(embeddings, gold, c)
+    model = ComplaintAreaModel(
+        areas, coef.tolist(), intercept.tolist(), threshold, c, round(precision, 4), round(recall, 4), trained_on, base_model_id
+    )
+    return model, grid

@@ -1,0 +1,82 @@
+"""The complaint-area model (nlp/complaints): the committed weights, its gate, and that
+`koubei model train-complaints`' recipe reproduces them from the labelled set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from flows.config import load_config
+from nlp.complaints.model import GRID_C, GRID_THRESHOLD, ComplaintAreaModel, train_complaint_model
+from nlp.sentiment.model import read_meta
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    from nlp.sentiment.scorer import BuiltinScorer
+
+    return BuiltinScorer(batch_size=16, with_embeddings=True)
+
+
+@pytest.fixture(scope="module")
+def complaints() -> ComplaintAreaModel:
+    model = ComplaintAreaModel.load()
+    assert model is not None, "nlp/complaints/weights/complaint_areas.json is committed"
+    return model
+
+
+def test_committed_model_fits_the_taxonomy_and_the_base(complaints):
+    taxonomy = [a.id for a in load_config(DATA / "matching_brands.yaml").aspect_taxonomy()]
+    assert complaints.areas == taxonomy
+    assert complaints.base_model_id == read_meta().base_model_id
+    assert complaints.c in GRID_C and complaints.threshold in GRID_THRESHOLD
+    assert complaints.cv_precision >= 0.9
+
+
+def test_finds_areas_that_no_word_list_names(scorer, complaints):
+    """Phrasings from the second held-out set that the word lists miss (docs/decisions.md)."""
+    from nlp.text.matching import AspectMatcher
+
+    taxonomy = load_config(DATA / "matching_brands.yaml").aspect_taxonomy()
+    allowed = {a.id for a in taxonomy}
+    text = "快蜂的客服电话永远占线，根本找不到人"
+    result = scorer.score([text])[0]
+    assert AspectMatcher(taxonomy).match(text) == []
+    assert complaints.add_to([], result.embedding, result.label, allowed) == [
+        {"aspect": "customer_service", "polarity": "negative"}
+    ]
+
+
+def test_praise_gets_no_model_areas_and_word_list_hits_are_kept(scorer, complaints):
+    praise = scorer.score(["鲁莫今天送得特别快，骑手也很有礼貌"])[0]
+    assert praise.label == "positive" and complaints.predict(praise.embedding, praise.label) == []
+    complaint = scorer.score(["快蜂的客服电话永远占线，根本找不到人"])[0]
+    assert complaints.predict(complaint.embedding, "positive") == []  # the gate
+    kept = [{"aspect": "customer_service", "polarity": "positive"}]
+    assert complaints.add_to(kept, complaint.embedding, complaint.label, {"customer_service"}) == kept  # no duplicate
+    assert complaints.add_to([], complaint.embedding, complaint.label, set()) == []  # outside the taxonomy
+    explained = [{"aspect": "delivery", "polarity": "negative"}]  # the word lists found a complaint:
+    assert complaints.add_to(explained, complaint.embedding, complaint.label, set(complaints.areas)) == explained
+    assert complaints.predict(None, "negative") == []  # another sentiment model: no embedding
+
+
+@pytest.mark.slow
+def test_training_recipe_reproduces_the_committed_model(scorer, complaints):
+    posts = [json.loads(line) for line in (DATA / "matching_set.jsonl").read_text(encoding="utf-8").splitlines()]
+    results = scorer.score([p["text"] for p in posts])
+    model, grid = train_complaint_model(
+        posts,
+        np.stack([r.embedding for r in results]),
+        [r.label for r in results],
+        complaints.areas,
+        trained_on="test",
+        base_model_id=complaints.base_model_id,
+    )
+    assert len(grid) == len(GRID_C) * len(GRID_THRESHOLD)
+    assert (model.c, model.threshold) == (complaints.c, complaints.threshold)
+    assert np.allclose(model.coef, complaints.coef, atol=1e-3)
