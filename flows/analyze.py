@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.config import Config
+from flows.scoring import official_accounts
 from nlp.complaints.model import ComplaintAreaModel
 from nlp.sentiment.scorer import Scorer
 from nlp.text.language import detect_language, detect_script
@@ -43,11 +44,15 @@ ANALYSIS_SCHEMA = pa.schema(
 )
 
 
-def pending_posts(db: Path, model_id: str, model_version: str) -> list[tuple[str, str, str]]:
+PendingPost = tuple[str, str, str, str, str | None]  # post_key, text_raw, content_hash, source_id, author name
+
+
+def pending_posts(db: Path, model_id: str, model_version: str) -> list[PendingPost]:
     with writer(db) as con:
         return con.execute(
             """
-            SELECT p.post_key, p.text_raw, p.content_hash FROM posts p
+            SELECT p.post_key, p.text_raw, p.content_hash, p.source_id, au.display_name FROM posts p
+            LEFT JOIN authors au ON au.author_key = p.author_key
             LEFT JOIN post_analysis a ON a.post_key = p.post_key AND a.model_id = ? AND a.model_version = ?
             WHERE a.post_key IS NULL OR a.content_hash <> p.content_hash
             ORDER BY p.post_key
@@ -56,18 +61,27 @@ def pending_posts(db: Path, model_id: str, model_version: str) -> list[tuple[str
         ).fetchall()
 
 
-def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Scorer) -> pa.Table:
+def analyze_rows(rows: list[PendingPost], config: Config, scorer: Scorer) -> pa.Table:
+    # A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
+    # posts name complaint areas without being complaints, so they get none.
+    official = official_accounts(config)
     brands = BrandMatcher(config.brands)
     taxonomy = config.aspect_taxonomy()
     aspects, allowed = AspectMatcher(taxonomy), {a.id for a in taxonomy}
     # The complaint-area model reads the base embedding that only the builtin scorer gives.
     complaints = ComplaintAreaModel.load() if scorer.embedding_size else None
-    cleaned = [clean_text(text) for _, text, _ in rows]
+    cleaned = [clean_text(row[1]) for row in rows]
     sentiments = scorer.score(cleaned)
     now = datetime.now(UTC)
     records = []
-    for (post_key, _, content_hash), text, sentiment in zip(rows, cleaned, sentiments, strict=True):
+    for (post_key, _, content_hash, source_id, author), text, sentiment in zip(rows, cleaned, sentiments, strict=True):
         language = detect_language(text)
+        if (source_id, author) in official:
+            found = []
+        elif complaints:
+            found = complaints.add_to(aspects.match(text), sentiment.embedding, sentiment.label, allowed)
+        else:
+            found = aspects.match(text)
         records.append(
             {
                 "post_key": post_key,
@@ -77,9 +91,7 @@ def analyze_rows(rows: list[tuple[str, str, str]], config: Config, scorer: Score
                 "language": language,
                 "script": detect_script(text) if language == "zh" else None,
                 "brands": brands.match(text),
-                "aspects": complaints.add_to(aspects.match(text), sentiment.embedding, sentiment.label, allowed)
-                if complaints
-                else aspects.match(text),
+                "aspects": found,
                 "intents": match_intents(text),
                 "label": sentiment.label,
                 "p_negative": sentiment.p_negative,
@@ -108,7 +120,7 @@ def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: 
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         table = analyze_rows(part, config, scorer)
-        write_analysis(db, table, {k: clean_text(t) for k, t, _ in part})
+        write_analysis(db, table, {row[0]: clean_text(row[1]) for row in part})
         if progress:
             progress(min(start + chunk, len(rows)), len(rows))
     return len(rows)

@@ -58,6 +58,32 @@ def test_backfill_fills_the_warehouse(pipeline):
         con.close()
 
 
+def test_complaint_areas_exclude_official_replies_and_include_the_model(pipeline):
+    """Official accounts' apologies read negative but are no complaints; the complaint-area
+    model adds areas the word lists missed on some customers' posts."""
+    from flows.scoring import official_accounts
+    from nlp.text.matching import AspectMatcher
+
+    _, config, *_ = pipeline
+    official = official_accounts(config)
+    con = duckdb.connect(str(config.warehouse.path), read_only=True)
+    try:
+        rows = con.execute(
+            """SELECT p.source_id, au.display_name, p.text_clean, a.label, a.aspects
+               FROM posts p JOIN post_analysis a USING (post_key) LEFT JOIN authors au USING (author_key)
+               WHERE a.is_current"""
+        ).fetchall()
+    finally:
+        con.close()
+    replies = [r for r in rows if (r[0], r[1]) in official]
+    assert replies and any(label == "negative" for *_, label, _ in replies)
+    assert all(aspects == [] for *_, aspects in replies)
+    words = AspectMatcher(config.aspect_taxonomy())
+    customers = [r for r in rows if (r[0], r[1]) not in official]
+    from_model = [r for r in customers if {a["aspect"] for a in r[4]} - {a["aspect"] for a in words.match(r[2] or "")}]
+    assert 0 < len(from_model) < 0.1 * len(customers)
+
+
 def test_planted_burst_is_visible_and_alerted(pipeline):
     _, config, first, _, _ = pipeline
     burst_day = first + timedelta(days=BURST_DAY)
