@@ -85,6 +85,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "results": ("posts found (newest first, at most 200)", "条帖子（按时间倒序，最多 200 条）"),
     "post": ("Post", "帖子"),
     "original": ("Original text", "原文"),
+    "by_words": ("word list: its terms are marked", "词表：匹配词已标出"),
+    "by_model": ("complaint-area model: no word list names it", "投诉领域模型：词表未覆盖"),
     "cleaned": ("Cleaned text (matched terms in 【】)", "清洗后文本（匹配词以【】标出）"),
     "open_source": ("Open at the source", "打开原帖"),
     "runs_title": ("Pipeline runs", "流水线运行"),

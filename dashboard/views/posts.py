@@ -1,21 +1,51 @@
 """Posts: search and filters, then one post's original and cleaned text side by side with
-the brand and complaint-area terms that matched marked in 【】, and a link to the source."""
+the brand and complaint-area terms that matched marked in 【】, where each complaint area
+came from (word lists or the complaint-area model), and a link to the source."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.common import Context, context, mark_terms, period_picker, posts_table, safe_url, selected_row, show_freshness
+from nlp.text.matching import AspectMatcher
 from warehouse import read
+
+
+def _aspects(post: pd.Series) -> list[dict]:
+    return list(post["aspects"]) if post["aspects"] is not None else []
 
 
 def _terms(ctx: Context, post: pd.Series) -> list[str]:
     brands = set(post["brands"] if post["brands"] is not None else [])
-    aspects = {a["aspect"] for a in (post["aspects"] if post["aspects"] is not None else [])}
+    aspects = {a["aspect"] for a in _aspects(post)}
     terms = [alias for b in ctx.config.brands if b.id in brands for aliases in b.aliases.values() for alias in aliases]
-    terms += [term for a in ctx.config.aspect_taxonomy() if a.id in aspects for words in a.terms.values() for term in words]
+    for area in ctx.config.aspect_taxonomy():
+        if area.id in aspects:
+            for table in (area.terms, area.targets, area.problems):
+                terms += [word for words in table.values() for word in words]
     return terms
+
+
+@st.cache_resource(show_spinner=False)
+def _word_lists(taxonomy: str) -> AspectMatcher:
+    from flows.config import Aspect
+
+    return AspectMatcher([Aspect.model_validate(a) for a in json.loads(taxonomy)])
+
+
+def _provenance(ctx: Context, post: pd.Series) -> str:
+    """Each stored complaint area with its source: an area the word lists do not find in the
+    text came from the complaint-area model, which names no word (explainability)."""
+    taxonomy = json.dumps([a.model_dump() for a in ctx.config.aspect_taxonomy()], ensure_ascii=False)
+    by_words = {a["aspect"] for a in _word_lists(taxonomy).match(post["text_clean"] or "")}
+    parts = [
+        f"{a['aspect']} ({a['polarity']}, {ctx.t('by_words') if a['aspect'] in by_words else ctx.t('by_model')})"
+        for a in _aspects(post)
+    ]
+    return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'}"
 
 
 def _filters(ctx: Context) -> read.PostFilter:
@@ -47,6 +77,7 @@ def _detail(ctx: Context, post: pd.Series) -> None:
     with right:
         st.text(ctx.t("cleaned"))
         st.code(mark_terms(post["text_clean"] or "", _terms(ctx, post)), language=None, wrap_lines=True)
+    st.text(_provenance(ctx, post))
     url = safe_url(post["url"])
     if url:
         st.link_button(ctx.t("open_source"), url)

@@ -168,6 +168,28 @@ def test_hostile_post_text_is_shown_literally_never_as_markup(dashboard_warehous
     assert not [b for b in at.get("link_button")]  # a javascript: URL gets no link
 
 
+def test_a_post_says_where_each_complaint_area_came_from(dashboard_warehouse):
+    """A demo post whose area no word list finds is shown as the complaint-area model's."""
+    from nlp.text.matching import AspectMatcher
+
+    words = AspectMatcher(dashboard_warehouse.config.aspect_taxonomy())
+    with reader(dashboard_warehouse.db) as con:
+        rows = con.execute(
+            "SELECT p.post_key, p.text_clean, a.aspects FROM posts p JOIN post_analysis a USING (post_key) "
+            "WHERE a.is_current AND len(a.aspects) > 0 ORDER BY p.post_key"
+        ).fetchall()
+    by_model = next(
+        (key, aspects[0]["aspect"])
+        for key, text, aspects in rows
+        if not words.match(text or "") and aspects[0]["polarity"] == "negative"
+    )
+    at = _login("demo-admin").switch_page("views/posts.py")
+    at.query_params["post"] = by_model[0]
+    at.run()
+    assert not at.exception
+    assert f"Complaint area: {by_model[1]} (negative, complaint-area model: no word list names it)" in _texts(at)
+
+
 def test_labels_switch_to_chinese(dashboard_warehouse):
     at = _login("demo-admin")
     at.selectbox(key="lang").select("zh").run()
