@@ -83,7 +83,8 @@ def parse_time(text: str | None, zone: ZoneInfo, now: datetime | None = None) ->
             hour, minute = (int(clock.group(1)), int(clock.group(2))) if clock else (0, 0)
             return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
     try:
-        moment = dateparser.parse(text, fuzzy=True)
+        # A bare clock ("08:52") means today in the source's zone, not the machine's.
+        moment = dateparser.parse(text, fuzzy=True, default=now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None))
     except (ValueError, OverflowError):
         # Month names in other languages ("26. Januar 2022 13:05", "2019年2月20日"): dateparser
         # knows them; it is slower, so only the fallback.
