@@ -61,7 +61,7 @@ def pending_posts(db: Path, model_id: str, model_version: str) -> list[PendingPo
         ).fetchall()
 
 
-def analyze_rows(rows: list[PendingPost], config: Config, scorer: Scorer) -> pa.Table:
+def analyze_rows(rows: list[PendingPost], cleaned: list[str], config: Config, scorer: Scorer) -> pa.Table:
     # A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
     # posts name complaint areas without being complaints, so they get none.
     official = official_accounts(config)
@@ -70,7 +70,6 @@ def analyze_rows(rows: list[PendingPost], config: Config, scorer: Scorer) -> pa.
     aspects, allowed = AspectMatcher(taxonomy), {a.id for a in taxonomy}
     # The complaint-area model reads the base embedding that only the builtin scorer gives.
     complaints = ComplaintAreaModel.load() if scorer.embedding_size else None
-    cleaned = [clean_text(row[1]) for row in rows]
     sentiments = scorer.score(cleaned)
     now = datetime.now(UTC)
     records = []
@@ -119,8 +118,9 @@ def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: 
     rows = pending_posts(db, scorer.model_id, scorer.model_version)
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
-        table = analyze_rows(part, config, scorer)
-        write_analysis(db, table, {row[0]: clean_text(row[1]) for row in part})
+        cleaned = [clean_text(row[1]) for row in part]  # once: scored, matched and stored
+        table = analyze_rows(part, cleaned, config, scorer)
+        write_analysis(db, table, {row[0]: text for row, text in zip(part, cleaned, strict=True)})
         if progress:
             progress(min(start + chunk, len(rows)), len(rows))
     return len(rows)
