@@ -87,6 +87,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "original": ("Original text", "原文"),
     "by_words": ("word list: its terms are marked", "词表：匹配词已标出"),
     "by_model": ("complaint-area model: no word list names it", "投诉领域模型：词表未覆盖"),
+    "by_analyst": ("set by", "人工修正："),
+    "correct_areas": ("Correct the complaint areas", "修正投诉领域"),
+    "complained_about": ("Complains about", "投诉的领域"),
+    "praised": ("Praises", "称赞的领域"),
+    "save_correction": ("Save correction", "保存修正"),
+    "correction_saved": ("Saved: the post's complaint areas are corrected.", "已保存：帖子的投诉领域已修正。"),
+    "correction_help": (
+        "Your areas replace the automatic ones everywhere (complaint Pareto, alerts, risk) and teach the "
+        "complaint-area model at its next training.",
+        "修正结果将替代自动识别结果（投诉帕累托、预警、风险），并在下次训练时用于投诉领域模型。",
+    ),
+    "pending_correction": (
+        "A correction of this post is queued (applied after the running job)",
+        "此帖的修正正在排队（任务结束后生效）",
+    ),
     "cleaned": ("Cleaned text (matched terms in 【】)", "清洗后文本（匹配词以【】标出）"),
     "open_source": ("Open at the source", "打开原帖"),
     "runs_title": ("Pipeline runs", "流水线运行"),

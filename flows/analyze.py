@@ -8,15 +8,17 @@ in one short transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 
 from flows.config import Config
+from flows.corrections import reapply_corrections
 from flows.scoring import official_accounts
 from nlp.complaints.model import ComplaintAreaModel
-from nlp.sentiment.scorer import Scorer
+from nlp.sentiment.scorer import Scorer, SentimentResult
 from nlp.text.language import detect_language, detect_script
 from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
 from nlp.text.normalize import clean_text
@@ -61,37 +63,55 @@ def pending_posts(db: Path, model_id: str, model_version: str) -> list[PendingPo
         ).fetchall()
 
 
-def analyze_rows(rows: list[PendingPost], cleaned: list[str], config: Config, scorer: Scorer) -> pa.Table:
-    # A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
-    # posts name complaint areas without being complaints, so they get none.
-    official = official_accounts(config)
-    brands = BrandMatcher(config.brands)
-    taxonomy = config.aspect_taxonomy()
-    aspects, allowed = AspectMatcher(taxonomy), {a.id for a in taxonomy}
-    # The complaint-area model reads the base embedding that only the builtin scorer gives.
-    complaints = ComplaintAreaModel.load() if scorer.embedding_size else None
+@dataclass(frozen=True)
+class TextReader:
+    """Everything the analyze stage reads a post's text with, set up once per run: the brand
+    and complaint-area matchers and, with the builtin scorer, the complaint-area model."""
+
+    brands: BrandMatcher
+    aspects: AspectMatcher
+    allowed_areas: frozenset[str]
+    complaints: ComplaintAreaModel | None
+
+    @classmethod
+    def from_config(cls, config: Config, scorer: Scorer | None = None) -> TextReader:
+        taxonomy = config.aspect_taxonomy()
+        # The complaint-area model reads the base embedding that only the builtin scorer gives.
+        complaints = ComplaintAreaModel.load(config.sentiment.complaint_model) if scorer and scorer.embedding_size else None
+        return cls(BrandMatcher(config.brands), AspectMatcher(taxonomy), frozenset(a.id for a in taxonomy), complaints)
+
+    def read(self, text: str, sentiment: SentimentResult | None = None, official: bool = False) -> dict:
+        """Language, script, brands, complaint areas (with polarity) and intents of a cleaned text.
+
+        A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
+        posts (``official``) name complaint areas without being complaints, so they get none."""
+        language = detect_language(text)
+        areas = [] if official else self.aspects.match(text)
+        if self.complaints and sentiment is not None and not official:
+            areas = self.complaints.add_to(areas, sentiment.embedding, sentiment.label, set(self.allowed_areas))
+        return {
+            "language": language,
+            "script": detect_script(text) if language == "zh" else None,
+            "brands": self.brands.match(text),
+            "aspects": areas,
+            "intents": match_intents(text),
+        }
+
+
+def analyze_rows(
+    rows: list[PendingPost], cleaned: list[str], reader: TextReader, scorer: Scorer, official: set[tuple[str, str]]
+) -> pa.Table:
     sentiments = scorer.score(cleaned)
     now = datetime.now(UTC)
     records = []
     for (post_key, _, content_hash, source_id, author), text, sentiment in zip(rows, cleaned, sentiments, strict=True):
-        language = detect_language(text)
-        if (source_id, author) in official:
-            found = []
-        elif complaints:
-            found = complaints.add_to(aspects.match(text), sentiment.embedding, sentiment.label, allowed)
-        else:
-            found = aspects.match(text)
         records.append(
             {
                 "post_key": post_key,
                 "model_id": scorer.model_id,
                 "model_version": scorer.model_version,
                 "is_current": True,
-                "language": language,
-                "script": detect_script(text) if language == "zh" else None,
-                "brands": brands.match(text),
-                "aspects": found,
-                "intents": match_intents(text),
+                **reader.read(text, sentiment, official=(source_id, author) in official),
                 "label": sentiment.label,
                 "p_negative": sentiment.p_negative,
                 "p_neutral": sentiment.p_neutral,
@@ -111,15 +131,17 @@ def write_analysis(db: Path, table: pa.Table, cleaned: dict[str, str]) -> None:
         con.execute("UPDATE post_analysis SET is_current = FALSE WHERE post_key IN (SELECT post_key FROM new_analysis)")
         con.execute("INSERT OR REPLACE INTO post_analysis SELECT * FROM new_analysis")
         con.execute("UPDATE posts SET text_clean = c.text_clean FROM new_clean c WHERE posts.post_key = c.post_key")
+        reapply_corrections(con, list(cleaned))  # an analyst's complaint areas outlive a new model version
 
 
 def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: Callable[[int, int], None] | None = None) -> int:
     db = config.warehouse.path
     rows = pending_posts(db, scorer.model_id, scorer.model_version)
+    reader, official = TextReader.from_config(config, scorer), official_accounts(config)
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         cleaned = [clean_text(row[1]) for row in part]  # once: scored, matched and stored
-        table = analyze_rows(part, cleaned, config, scorer)
+        table = analyze_rows(part, cleaned, reader, scorer, official)
         write_analysis(db, table, {row[0]: text for row, text in zip(part, cleaned, strict=True)})
         if progress:
             progress(min(start + chunk, len(rows)), len(rows))

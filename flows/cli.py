@@ -33,6 +33,8 @@ app.add_typer(config_app, name="config")
 alerts_app = typer.Typer(help="Alert rules: replay them over stored history.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(alerts_app, name="alerts")
+corrections_app = typer.Typer(help="Analysts' corrections of posts' complaint areas.", no_args_is_help=True)
+app.add_typer(corrections_app, name="corrections")
 console = Console(stderr=True)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="KOUBEI_CONFIG", help="Config YAML file.")]
@@ -47,12 +49,21 @@ def friendly(fn: Callable) -> Callable:
     @wraps(fn)
     def wrapper(*args, **kwargs):
         from flows.config import ConfigError
+        from nlp.complaints.model import ComplaintModelError
         from nlp.sentiment.scorer import SentimentModelError
         from warehouse.db import WarehouseBusy, WarehouseMissing
 
         try:
             return fn(*args, **kwargs)
-        except (UserError, ConfigError, WarehouseBusy, WarehouseMissing, SentimentModelError, FileNotFoundError) as exc:
+        except (
+            UserError,
+            ConfigError,
+            WarehouseBusy,
+            WarehouseMissing,
+            SentimentModelError,
+            ComplaintModelError,
+            FileNotFoundError,
+        ) as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -347,6 +358,50 @@ def alerts_act(
     console.print(f"{action} {alert_id}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
 
 
+@corrections_app.command("add")
+@friendly
+def corrections_add(
+    post_key: str,
+    by: Annotated[str, typer.Option("--by", help="Who corrects (kept with the correction).")],
+    negative: Annotated[list[str] | None, typer.Option(help="A complaint area the post complains about (repeat).")] = None,
+    positive: Annotated[list[str] | None, typer.Option(help="An area the post praises (repeat).")] = None,
+    note: Annotated[str | None, typer.Option(help="Why, for the history.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """Set a post's complaint areas (none given: the post complains about nothing); queued
+    safely if the daily flow is writing right now."""
+    from flows.actions import record_correction
+    from flows.corrections import CorrectionError
+
+    cfg = _load(config)
+    areas = [{"aspect": a, "polarity": "negative"} for a in negative or []]
+    areas += [{"aspect": a, "polarity": "positive"} for a in positive or []]
+    severity = {a.id: a.severity for a in cfg.aspect_taxonomy()}
+    try:
+        outcome = record_correction(cfg.warehouse.path, post_key, areas, by, note, severity)
+    except CorrectionError as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"complaint areas of {post_key}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
+
+
+@corrections_app.command("export")
+@friendly
+def corrections_export(
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+) -> None:
+    """Corrected posts as labelled posts (JSON lines, the matching set's form), for review and
+    for `koubei model train-complaints --data`."""
+    from flows.corrections import labelled_posts
+
+    lines = [json.dumps(post, ensure_ascii=False) + "\n" for post in labelled_posts(_load(config).warehouse.path)]
+    if out is None:
+        sys.stdout.write("".join(lines))
+    else:
+        out.write_text("".join(lines), encoding="utf-8")
+        console.print(f"{len(lines)} corrected posts written to {out}")
+
+
 @app.command()
 @friendly
 def clean() -> None:
@@ -412,20 +467,16 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
     Brands come from the config; --sentiment adds the configured model's scores and, with the
     builtin model, the complaint areas that the complaint-area model finds beyond the word lists.
     """
-    from nlp.text.language import detect_language, detect_script
-    from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+    from flows.analyze import TextReader
     from nlp.text.normalize import clean_text
 
     cfg = _load(config)
-    taxonomy = cfg.aspect_taxonomy()
-    brands, aspects, allowed = BrandMatcher(cfg.brands), AspectMatcher(taxonomy), {a.id for a in taxonomy}
-    scorer = complaints = None
+    scorer = None
     if sentiment:
-        from nlp.complaints.model import ComplaintAreaModel
         from nlp.sentiment.scorer import load_scorer
 
         scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size, with_embeddings=True)
-        complaints = ComplaintAreaModel.load() if scorer.embedding_size else None
+    reader = TextReader.from_config(cfg, scorer)
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
@@ -434,20 +485,10 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
             text = clean_text(str(record["text"]))
         except (json.JSONDecodeError, KeyError, TypeError):
             raise UserError(f"line {n} is not a JSON object with a text field") from None
-        language = detect_language(text)
-        record |= {
-            "text_clean": text,
-            "language": language,
-            "script": detect_script(text) if language == "zh" else None,
-            "brands": brands.match(text),
-            "aspects": aspects.match(text),
-            "intents": match_intents(text),
-        }
-        if scorer:
-            result = scorer.score([text])[0]
+        result = scorer.score([text])[0] if scorer else None
+        record |= {"text_clean": text, **reader.read(text, result)}
+        if result:
             record |= result.as_dict()
-            if complaints:
-                record["aspects"] = complaints.add_to(record["aspects"], result.embedding, result.label, allowed)
         print(json.dumps(record, ensure_ascii=False))
 
 
@@ -478,32 +519,45 @@ def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed
 @model_app.command("train-complaints")
 @friendly
 def model_train_complaints(
-    data: Annotated[Path, typer.Option(help="Labelled posts, JSON lines.")] = LABELLED_MATCHING / "matching_set.jsonl",
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="Labelled posts, JSON lines; repeat to add sets (a later set's label of the same text wins)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Weights file (default: the packaged one); point sentiment.complaint_model at it.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Whose complaint areas (default: the packaged taxonomy).")
+    ] = None,
 ) -> None:
-    """Train the complaint-area model on the labelled matching set (C and threshold by 5-fold
-    cross-validation: the highest recall at precision >= 0.9) and save it to nlp/complaints/weights/."""
+    """Train the complaint-area model on labelled posts (default: the labelled matching set; add
+    `koubei corrections export`'s file to learn from analysts) with C and threshold by 5-fold
+    cross-validation (the highest recall at precision >= 0.9), and save it."""
     import numpy as np
 
     from nlp.complaints.model import WEIGHTS_FILE, train_complaint_model
     from nlp.sentiment.model import read_meta
     from nlp.sentiment.scorer import BuiltinScorer
-    from nlp.text.evaluate import load_labelled
+    from nlp.text.evaluate import load_labelled_sets
 
-    posts = load_labelled(data)
+    files = data or [LABELLED_MATCHING / "matching_set.jsonl"]
+    posts = load_labelled_sets(files)
+    if not posts:
+        raise UserError("no labelled posts in " + ", ".join(map(str, files)))
     results = BuiltinScorer(with_embeddings=True).score([p["text"] for p in posts])
-    areas = [a.id for a in _load(LABELLED_MATCHING / "matching_brands.yaml").aspect_taxonomy()]
+    areas = [a.id for a in _load(config or LABELLED_MATCHING / "matching_brands.yaml").aspect_taxonomy()]
     model, grid = train_complaint_model(
         posts,
         np.stack([r.embedding for r in results]),
         [r.label for r in results],
         areas,
-        trained_on=f"{data.name} ({len(posts)} posts)",
+        trained_on=f"{' + '.join(f.name for f in files)} ({len(posts)} posts)",
         base_model_id=read_meta().base_model_id,
     )
     for c, threshold, precision, recall in grid:
         console.print(f"C={c:g} threshold={threshold}: cross-validated precision {precision:.3f} recall {recall:.3f}")
-    model.save()
-    console.print(f"[green]saved[/green] {WEIGHTS_FILE} (C={model.c:g}, threshold {model.threshold})")
+    model.save(out or WEIGHTS_FILE)
+    console.print(f"[green]saved[/green] {out or WEIGHTS_FILE} (C={model.c:g}, threshold {model.threshold})")
 
 
 @model_app.command("calibrate")

@@ -122,6 +122,9 @@ class Sentiment(_Strict):
     model: str = "builtin"
     batch_size: int = Field(default=32, ge=1, le=1024)
     threads: int | None = Field(default=None, ge=1, le=256)
+    # Complaint-area weights retrained on this deployment's corrections
+    # (`koubei model train-complaints --out FILE`); unset: the packaged weights.
+    complaint_model: Path | None = None
 
 
 class Crawl(_Strict):

@@ -19,6 +19,7 @@ one glowing post from outranking a steady advocate.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import duckdb
@@ -117,21 +118,43 @@ def brand_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[
     return scores
 
 
-def store_post_risk(con: duckdb.DuckDBPyConnection, day: date, aspect_severity: dict[str, float]) -> int:
+def store_post_risk(con: duckdb.DuckDBPyConnection, day: date, aspect_severity: Mapping[str, float]) -> int:
     """Risk of each post of ``day`` per brand it mentions: p_negative x reach x severity.
 
     reach = 0.2 + author influence (that day, that brand) + min(1, log1p(likes + replies) / log1p(1000))
     severity = the highest severity among the post's negative complaint areas (config, default 1),
     x 1.5 when it carries churn or escalation intent (投诉, 曝光, chargeback...).
     """
-    severities = pa.table({"aspect": list(aspect_severity), "weight": list(aspect_severity.values())})
-    with registered(con, aspect_weights=severities), transaction(con):
+    with transaction(con):
         con.execute("DELETE FROM post_risk WHERE day = ?", [day])
+        replace_post_risk(con, aspect_severity, "v.local_day = $day", {"day": day})
+        return con.execute("SELECT count(*) FROM post_risk WHERE day = ?", [day]).fetchall()[0][0]
+
+
+def rescore_post_risk(con: duckdb.DuckDBPyConnection, post_keys: list[str], aspect_severity: Mapping[str, float]) -> None:
+    """Recompute the stored risk of these posts (their complaint areas changed); posts whose day
+    has not been scored yet are left to the score stage. The caller holds the transaction."""
+    scored = [
+        row[0]
+        for row in con.execute("SELECT DISTINCT post_key FROM post_risk WHERE list_contains(?, post_key)", [post_keys]).fetchall()
+    ]
+    if scored:
+        con.execute("DELETE FROM post_risk WHERE list_contains(?, post_key)", [scored])
+        replace_post_risk(con, aspect_severity, "list_contains($keys, v.post_key)", {"keys": scored})
+
+
+def replace_post_risk(con: duckdb.DuckDBPyConnection, aspect_severity: Mapping[str, float], where: str, params: dict) -> None:
+    """Insert the risk rows of the posts ``where`` selects from v_post_brand (alias v); the
+    formula is store_post_risk's. The caller deletes the old rows and holds the transaction."""
+    severities = pa.table(
+        {"aspect": pa.array(list(aspect_severity), pa.string()), "weight": pa.array(list(aspect_severity.values()), pa.float64())}
+    )
+    with registered(con, aspect_weights=severities):
         con.execute(
-            """
+            f"""
             INSERT INTO post_risk
             WITH base AS (
-                SELECT v.post_key, v.brand_id, v.p_negative,
+                SELECT v.post_key, v.brand_id, v.local_day, v.p_negative,
                        0.2 + coalesce(s.influence, 0)
                            + least(1.0, ln(1 + coalesce(v.likes, 0) + coalesce(v.replies, 0)) / ln(1001)) AS reach,
                        coalesce((SELECT max(w.weight) FROM UNNEST(v.aspects) AS t(a) JOIN aspect_weights w ON w.aspect = a.aspect
@@ -139,13 +162,12 @@ def store_post_risk(con: duckdb.DuckDBPyConnection, day: date, aspect_severity: 
                            * CASE WHEN list_contains(v.intents, 'churn_or_escalation') THEN 1.5 ELSE 1.0 END AS severity
                 FROM v_post_brand v
                 LEFT JOIN author_scores s ON s.author_key = v.author_key AND s.brand_id = v.brand_id AND s.day = v.local_day
-                WHERE v.local_day = ?
+                WHERE {where}
             )
-            SELECT post_key, brand_id, ?, p_negative, reach, severity, p_negative * reach * severity FROM base
+            SELECT post_key, brand_id, local_day, p_negative, reach, severity, p_negative * reach * severity FROM base
             """,
-            [day, day],
+            params,
         )
-        return con.execute("SELECT count(*) FROM post_risk WHERE day = ?", [day]).fetchall()[0][0]
 
 
 def store_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[str, str]] = frozenset()) -> int:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from flows.config import Config
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -110,3 +116,30 @@ def demo_pipeline(demo_site, prefect_harness, tmp_path_factory):
     config_path = write_demo_config(data_dir, base_url)
     result = backfill(str(config_path), first, last, True)
     return config_path, load_config(config_path), first, last, result
+
+
+@dataclass(frozen=True)
+class WarehouseCopy:
+    config_path: Path
+    config: Config
+
+    @property
+    def db(self) -> Path:
+        return self.config.warehouse.path
+
+
+@pytest.fixture
+def warehouse_copy(demo_pipeline, tmp_path, monkeypatch) -> WarehouseCopy:
+    """A private copy of the demo warehouse and a config for it (with the demo's logins), for
+    tests that change the data; KOUBEI_CONFIG points at it, as `koubei dashboard` does."""
+    from flows.config import load_config
+    from flows.demo import demo_config_text
+
+    config = demo_pipeline[1]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copyfile(config.warehouse.path, data_dir / "koubei.duckdb")
+    config_path = tmp_path / "koubei.yaml"
+    config_path.write_text(demo_config_text("http://127.0.0.1:1", data_dir), encoding="utf-8")
+    monkeypatch.setenv("KOUBEI_CONFIG", str(config_path))
+    return WarehouseCopy(config_path, load_config(config_path))

@@ -271,6 +271,21 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
     )
 
 
+def area_correction(db: Path, post_key: str) -> pd.DataFrame:
+    """The analyst's correction of a post's complaint areas in force (no row: none)."""
+    return query(db, "SELECT aspects, previous, actor, note, corrected_at FROM v_area_corrections WHERE post_key = ?", [post_key])
+
+
+def corrected_posts(db: Path) -> pd.DataFrame:
+    """Every post with a correction in force: cleaned text, script, brands and the analyst's areas."""
+    return query(
+        db,
+        """SELECT p.text_clean AS text, a.script, a.brands, c.aspects FROM v_area_corrections c
+           JOIN posts p USING (post_key) JOIN post_analysis a ON a.post_key = c.post_key AND a.is_current
+           WHERE p.text_clean IS NOT NULL ORDER BY c.corrected_at, c.post_key""",
+    )
+
+
 # --- runs -----------------------------------------------------------------------------
 
 

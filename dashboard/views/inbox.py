@@ -87,7 +87,8 @@ def _inbox(ctx: Context) -> None:
     st.text(f"{len(alerts)} {ctx.t('open_alerts')}")
     pending: dict[str, list[AlertAction]] = {}
     for item in pending_actions(ctx.db):
-        pending.setdefault(item.alert_id, []).append(item)
+        if isinstance(item, AlertAction):
+            pending.setdefault(item.alert_id, []).append(item)
     for _, alert in alerts.iterrows():
         _card(ctx, alert, pending.get(alert["alert_id"], []))
 

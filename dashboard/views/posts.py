@@ -1,6 +1,7 @@
 """Posts: search and filters, then one post's original and cleaned text side by side with
 the brand and complaint-area terms that matched marked in 【】, where each complaint area
-came from (word lists or the complaint-area model), and a link to the source."""
+came from (an analyst, the word lists or the complaint-area model), a form in which responders
+correct the complaint areas, and a link to the source."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.common import Context, context, mark_terms, period_picker, posts_table, safe_url, selected_row, show_freshness
+from flows.actions import AreaCorrection, pending_actions, record_correction
+from flows.corrections import CorrectionError
 from nlp.text.matching import AspectMatcher
 from warehouse import read
 
@@ -36,9 +39,16 @@ def _word_lists(taxonomy: str) -> AspectMatcher:
     return AspectMatcher([Aspect.model_validate(a) for a in json.loads(taxonomy)])
 
 
-def _provenance(ctx: Context, post: pd.Series) -> str:
-    """Each stored complaint area with its source: an area the word lists do not find in the
-    text came from the complaint-area model, which names no word (explainability)."""
+def _provenance(ctx: Context, post: pd.Series, correction: pd.DataFrame) -> str:
+    """Each stored complaint area with its source: an analyst's correction (who, when, why), the
+    word lists (their terms are marked), or else the complaint-area model, which names no word."""
+    if not correction.empty:
+        fix = correction.iloc[0]
+        source = f"{ctx.t('by_analyst')} {fix['actor']} {fix['corrected_at']:%Y-%m-%d %H:%M}" + (
+            f": {fix['note']}" if fix["note"] else ""
+        )
+        parts = [f"{a['aspect']} ({a['polarity']})" for a in _aspects(post)]
+        return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'} · {source}"
     taxonomy = json.dumps([a.model_dump() for a in ctx.config.aspect_taxonomy()], ensure_ascii=False)
     by_words = {a["aspect"] for a in _word_lists(taxonomy).match(post["text_clean"] or "")}
     parts = [
@@ -46,6 +56,37 @@ def _provenance(ctx: Context, post: pd.Series) -> str:
         for a in _aspects(post)
     ]
     return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'}"
+
+
+def _save_correction(ctx: Context, post_key: str, form: str) -> None:
+    state = st.session_state
+    areas = [{"aspect": a, "polarity": "negative"} for a in state[f"{form}-negative"]]
+    areas += [{"aspect": a, "polarity": "positive"} for a in state[f"{form}-positive"]]
+    severity = {a.id: a.severity for a in ctx.config.aspect_taxonomy()}
+    try:
+        outcome = record_correction(ctx.db, post_key, areas, ctx.user.name, state[f"{form}-note"] or None, severity)
+    except CorrectionError as exc:
+        state["posts-flash"] = ("error", f"{ctx.t('action_failed')}: {exc}")
+        return
+    state["posts-flash"] = ("success", ctx.t("correction_saved")) if outcome == "applied" else ("info", ctx.t("queued"))
+
+
+def _correction_form(ctx: Context, post: pd.Series, place: str) -> None:
+    """Responders set the post's complaint areas; viewers only read them."""
+    if not ctx.user.can_act:
+        return
+    if any(isinstance(i, AreaCorrection) and i.post_key == post["post_key"] for i in pending_actions(ctx.db)):
+        st.warning(ctx.t("pending_correction"))
+    areas = [a.id for a in ctx.config.aspect_taxonomy()]
+    stored = _aspects(post)
+    form = f"correct-{place}-{post['post_key']}"  # a linked post may also be the selected one
+    with st.expander(ctx.t("correct_areas")), st.form(form):
+        st.caption(ctx.t("correction_help"))
+        for polarity, label in (("negative", "complained_about"), ("positive", "praised")):
+            chosen = [a["aspect"] for a in stored if a["polarity"] == polarity and a["aspect"] in areas]
+            st.multiselect(ctx.t(label), areas, default=chosen, key=f"{form}-{polarity}")
+        st.text_input(ctx.t("note"), key=f"{form}-note", max_chars=500)
+        st.form_submit_button(ctx.t("save_correction"), on_click=_save_correction, args=(ctx, post["post_key"], form))
 
 
 def _filters(ctx: Context) -> read.PostFilter:
@@ -67,7 +108,7 @@ def _filters(ctx: Context) -> read.PostFilter:
     return read.PostFilter(pick(brand), pick(source), pick(language), pick(label), pick(aspect), start, end, contains or None)
 
 
-def _detail(ctx: Context, post: pd.Series) -> None:
+def _detail(ctx: Context, post: pd.Series, place: str) -> None:
     st.subheader(ctx.t("post"))
     st.text(f"{post['published_at']} · {post['source']} · {post['author']} · {post['label']} (p_negative {post['p_negative']})")
     left, right = st.columns(2)
@@ -77,7 +118,8 @@ def _detail(ctx: Context, post: pd.Series) -> None:
     with right:
         st.text(ctx.t("cleaned"))
         st.code(mark_terms(post["text_clean"] or "", _terms(ctx, post)), language=None, wrap_lines=True)
-    st.text(_provenance(ctx, post))
+    st.text(_provenance(ctx, post, read.area_correction(ctx.db, post["post_key"])))
+    _correction_form(ctx, post, place)
     url = safe_url(post["url"])
     if url:
         st.link_button(ctx.t("open_source"), url)
@@ -85,12 +127,15 @@ def _detail(ctx: Context, post: pd.Series) -> None:
 
 ctx = context()
 st.title(ctx.t("page_posts"))
+flash = st.session_state.pop("posts-flash", None)
+if flash:
+    getattr(st, flash[0])(flash[1])
 show_freshness(ctx)
 linked = st.query_params.get("post")  # ?post=<post_key> opens one post directly (shareable link)
 if linked:
     found = read.search_posts(ctx.db, read.PostFilter(post_key=linked), limit=1)
     if not found.empty:
-        _detail(ctx, found.iloc[0])
+        _detail(ctx, found.iloc[0], "linked")
 posts = read.search_posts(ctx.db, _filters(ctx))
 st.text(f"{len(posts)} {ctx.t('results')}")
 event = posts_table(
@@ -100,4 +145,4 @@ event = posts_table(
 )
 row = selected_row(event)
 if row is not None:
-    _detail(ctx, posts.iloc[row])
+    _detail(ctx, posts.iloc[row], "selected")

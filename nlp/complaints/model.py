@@ -31,6 +31,10 @@ GRID_THRESHOLD = (0.5, 0.6, 0.7, 0.8)
 MIN_PRECISION = 0.9
 
 
+class ComplaintModelError(ValueError):
+    """A weights file that is not what ``koubei model train-complaints`` writes."""
+
+
 @dataclass
 class ComplaintAreaModel:
     areas: list[str]
@@ -73,8 +77,19 @@ class ComplaintAreaModel:
         path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS_FILE) -> ComplaintAreaModel | None:
-        return cls(**json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+    def load(cls, path: Path | None = None) -> ComplaintAreaModel | None:
+        """Weights from ``path`` (a deployment's own; missing is an error), else the packaged
+        weights (None where a build has none)."""
+        if path is None:
+            if not WEIGHTS_FILE.exists():
+                return None
+            path = WEIGHTS_FILE
+        try:
+            return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{path}: no complaint-area weights there (sentiment.complaint_model)") from None
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ComplaintModelError(f"{path}: not complaint-area weights written by koubei ({exc})") from None
 
 
 def _fit(embeddings: np.ndarray, targets: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,16 @@ def load_labelled(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def load_labelled_sets(paths: Sequence[Path]) -> list[dict]:
+    """Several labelled sets as one, each text once: a later set's labels of a text replace an
+    earlier set's (an analyst's correction over the shipped label), in first-seen order."""
+    by_text: dict[str, dict] = {}
+    for path in paths:
+        for post in load_labelled(path):
+            by_text[post["text"]] = post
+    return list(by_text.values())
+
+
 def evaluate(
     posts: Sequence[dict], brands: BrandMatcher, aspects: AspectMatcher, model_areas: Sequence[Sequence[str]] | None = None
 ) -> dict[str, dict[str, Score]]:

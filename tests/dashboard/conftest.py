@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from flows.config import Config, load_config
-from flows.demo import demo_config_text
+from tests.conftest import WarehouseCopy
 from warehouse.db import writer
 
 HOSTILE_TEXT = (
     "鲁莫 <script>alert(1)</script> <img src=x onerror=alert(2)> **bold** [click](javascript:alert(3)) "
     "<b>not bold</b> # not a heading"
 )
-
-
-@dataclass(frozen=True)
-class DashboardWarehouse:
-    config_path: Path
-    config: Config
-
-    @property
-    def db(self) -> Path:
-        return self.config.warehouse.path
 
 
 def add_hostile_post(db: Path) -> str:
@@ -51,14 +38,5 @@ def add_hostile_post(db: Path) -> str:
 
 
 @pytest.fixture
-def dashboard_warehouse(demo_pipeline, tmp_path, monkeypatch) -> DashboardWarehouse:
-    """A private copy of the demo warehouse and a config for it (with the demo's logins);
-    KOUBEI_CONFIG points at it, as `koubei dashboard` does."""
-    _config_path, config, _first, _last, _result = demo_pipeline
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copyfile(config.warehouse.path, data_dir / "koubei.duckdb")
-    config_path = tmp_path / "koubei.yaml"
-    config_path.write_text(demo_config_text("http://127.0.0.1:1", data_dir), encoding="utf-8")
-    monkeypatch.setenv("KOUBEI_CONFIG", str(config_path))
-    return DashboardWarehouse(config_path, load_config(config_path))
+def dashboard_warehouse(warehouse_copy) -> WarehouseCopy:
+    return warehouse_copy

@@ -190,6 +190,39 @@ def test_a_post_says_where_each_complaint_area_came_from(dashboard_warehouse):
     assert f"Complaint area: {by_model[1]} (negative, complaint-area model: no word list names it)" in _texts(at)
 
 
+def test_a_responder_corrects_a_posts_complaint_areas_and_the_post_says_who_did(dashboard_warehouse):
+    """The model's area is replaced by the analyst's; the Pareto follows; viewers get no form."""
+    db = dashboard_warehouse.db
+    with reader(db) as con:
+        post_key, areas = con.execute(
+            "SELECT post_key, aspects FROM post_analysis WHERE is_current AND len(aspects) = 1 "
+            "AND list_contains(brands, 'lumo') AND aspects[1].aspect <> 'safety' ORDER BY post_key LIMIT 1"
+        ).fetchone()
+    viewer = _login("demo-viewer").switch_page("views/posts.py")
+    viewer.query_params["post"] = post_key
+    viewer.run()
+    assert not viewer.exception and not viewer.multiselect  # viewers read, responders correct
+
+    at = _login("demo-responder").switch_page("views/posts.py")
+    at.query_params["post"] = post_key
+    at.run()
+    form = f"correct-linked-{post_key}"
+    assert at.multiselect(key=f"{form}-negative").value == [a["aspect"] for a in areas if a["polarity"] == "negative"]
+    at.multiselect(key=f"{form}-negative").set_value(["safety"])
+    at.text_input(key=f"{form}-note").input("a shard of glass in the rice, not a delivery problem")
+    next(b for b in at.button if b.label == "Save correction").click().run()
+    assert not at.exception, at.exception
+    assert "Saved: the post's complaint areas are corrected." in [s.value for s in at.success]
+    provenance = next(t for t in _texts(at) if t.startswith("Complaint area:"))
+    assert provenance.startswith("Complaint area: safety (negative) · set by demo-responder ")
+    assert provenance.endswith(": a shard of glass in the rice, not a delivery problem")
+    with reader(db) as con:
+        assert con.execute("SELECT aspects FROM post_analysis WHERE post_key = ? AND is_current", [post_key]).fetchone() == (
+            [{"aspect": "safety", "polarity": "negative"}],
+        )
+        assert con.execute("SELECT previous, actor FROM area_corrections").fetchall() == [(areas, "demo-responder")]
+
+
 def test_labels_switch_to_chinese(dashboard_warehouse):
     at = _login("demo-admin")
     at.selectbox(key="lang").select("zh").run()

@@ -101,6 +101,8 @@ def test_reader_refuses_an_older_schema_with_a_clear_message(tmp_path):
     with writer(db) as con:  # as a file made before migration 003: undo 003 and every later one
         con.execute("DROP TABLE post_risk")
         con.execute("DROP TABLE notification_log")
+        con.execute("DROP VIEW v_area_corrections")
+        con.execute("DROP TABLE area_corrections")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN skipped_old")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN not_modified")
         con.execute("DELETE FROM schema_migrations WHERE version >= 3")

@@ -1,0 +1,166 @@
+"""Analysts' complaint-area corrections on a copy of the demo warehouse: applied at once or
+queued, kept with who and why, followed by the Pareto and the post's risk, kept through
+re-analysis by a new model version but not through an edit, exported as labelled posts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from flows.actions import AreaCorrection, apply_pending, pending_actions, queue_path, record_correction, rejected_path
+from flows.analyze import ANALYSIS_SCHEMA, write_analysis
+from flows.cli import app
+from flows.corrections import CorrectionError, checked_areas
+from nlp.text.evaluate import load_labelled_sets
+from warehouse import read
+from warehouse.db import reader, writer
+
+pytestmark = pytest.mark.slow  # needs the session's demo warehouse
+
+
+def _severity(warehouse_copy) -> dict[str, float]:
+    return {a.id: a.severity for a in warehouse_copy.config.aspect_taxonomy()}
+
+
+def _uncomplained_risky_post(db: Path) -> tuple[str, str]:
+    """A scored lumo post with no complaint area and no escalation intent: (post_key, text_clean)."""
+    with reader(db) as con:
+        return con.execute(
+            """SELECT p.post_key, p.text_clean FROM post_risk r JOIN posts p USING (post_key)
+               JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current
+               WHERE r.brand_id = 'lumo' AND len(a.aspects) = 0 AND NOT list_contains(a.intents, 'churn_or_escalation')
+               ORDER BY p.post_key LIMIT 1"""
+        ).fetchone()
+
+
+def _stored(db: Path, post_key: str) -> dict:
+    with reader(db) as con:
+        aspects, severity, risk, p_negative, reach = con.execute(
+            """SELECT a.aspects, r.severity, r.risk, r.p_negative, r.reach FROM post_analysis a
+               JOIN post_risk r ON r.post_key = a.post_key AND r.brand_id = 'lumo'
+               WHERE a.post_key = ? AND a.is_current""",
+            [post_key],
+        ).fetchone()
+        safety = con.execute("SELECT count FROM v_complaint_pareto WHERE brand = 'lumo' AND aspect = 'safety'").fetchall()
+    return {
+        "aspects": aspects,
+        "severity": severity,
+        "risk": risk,
+        "expected_risk": p_negative * reach * severity,
+        "safety": safety,
+    }
+
+
+def test_a_correction_replaces_the_areas_everywhere_and_keeps_its_history(warehouse_copy):
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    post_key, _ = _uncomplained_risky_post(db)
+    before = _stored(db, post_key)
+    assert before["severity"] == 1.0
+    areas = [{"aspect": "safety", "polarity": "negative"}, {"aspect": "delivery", "polarity": "positive"}]
+    assert record_correction(db, post_key, areas, "ana", "glass in the salad", severity) == "applied"
+    after = _stored(db, post_key)
+    assert after["aspects"] == sorted(areas, key=lambda a: a["aspect"])
+    assert after["severity"] == severity["safety"] != 1.0  # the post's risk follows its new complaint area
+    assert after["risk"] == pytest.approx(after["expected_risk"])
+    safety_before = before["safety"][0][0] if before["safety"] else 0
+    assert after["safety"] == [(safety_before + 1,)]  # the complaint Pareto counts it
+    shown = read.area_correction(db, post_key).iloc[0]
+    assert (shown["actor"], shown["note"], list(shown["previous"])) == ("ana", "glass in the salad", [])
+
+    # A second correction (nothing complained about after all) wins; both stay in the history.
+    record_correction(db, post_key, [], "ben", None, severity)
+    assert _stored(db, post_key)["aspects"] == [] and _stored(db, post_key)["severity"] == 1.0
+    with reader(db) as con:
+        assert con.execute("SELECT actor FROM area_corrections ORDER BY corrected_at").fetchall() == [("ana",), ("ben",)]
+
+
+def test_unknown_areas_contradictions_and_unknown_posts_are_refused(warehouse_copy):
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    post_key, _ = _uncomplained_risky_post(db)
+    with pytest.raises(CorrectionError, match="unknown complaint area 'weather'"):
+        record_correction(db, post_key, [{"aspect": "weather", "polarity": "negative"}], "ana", None, severity)
+    with pytest.raises(CorrectionError, match="both negative and positive"):
+        checked_areas([{"aspect": "delivery", "polarity": "negative"}, {"aspect": "delivery", "polarity": "positive"}])
+    with pytest.raises(CorrectionError, match="must be negative or positive"):
+        checked_areas([{"aspect": "delivery", "polarity": "neutral"}])
+    with pytest.raises(CorrectionError, match="no analyzed post"):
+        record_correction(db, "no-such-post", [], "ana", None, severity)
+    with reader(db) as con:
+        assert con.execute("SELECT count(*) FROM area_corrections").fetchone() == (0,)
+
+
+def test_a_correction_while_the_flow_writes_is_queued_then_applied_and_a_damaged_line_is_kept(warehouse_copy, another_writer):
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    post_key, _ = _uncomplained_risky_post(db)
+    with another_writer(db):
+        assert (
+            record_correction(db, post_key, [{"aspect": "refunds_returns", "polarity": "negative"}], "cai", None, severity)
+            == "queued"
+        )
+    with queue_path(db).open("a", encoding="utf-8") as fh:
+        fh.write('{"kind": "areas", "post_key": \n')  # a line cut short by a full disk
+    assert [type(i) for i in pending_actions(db)] == [AreaCorrection]
+    with writer(db) as con:  # what the flow's alert and publish stages do first
+        report = apply_pending(con, db)
+    assert report[0] == f"applied complaint areas on {post_key} by cai"
+    assert report[1].startswith("skipped, kept in")
+    assert rejected_path(db).read_text(encoding="utf-8").startswith('{"kind": "areas"')
+    assert _stored(db, post_key)["aspects"] == [{"aspect": "refunds_returns", "polarity": "negative"}]
+
+
+def _reanalyzed(db: Path, post_key: str, version: str, content_hash: str | None = None) -> None:
+    """What the analyze stage writes for the post under a new model version (no areas found)."""
+    with reader(db) as con:
+        found = con.execute("SELECT * FROM post_analysis WHERE post_key = ? AND is_current", [post_key])
+        row = dict(zip([column[0] for column in found.description], found.fetchone(), strict=True))
+        text = con.execute("SELECT text_clean FROM posts WHERE post_key = ?", [post_key]).fetchone()[0]
+    record = row | {"model_version": version, "aspects": []}
+    record["content_hash"] = content_hash or record["content_hash"]
+    write_analysis(db, pa.Table.from_pylist([record], schema=ANALYSIS_SCHEMA), {post_key: text})
+
+
+def test_a_correction_outlives_a_new_model_version_but_not_an_edit_of_the_post(warehouse_copy):
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    post_key, _ = _uncomplained_risky_post(db)
+    record_correction(db, post_key, [{"aspect": "app_website", "polarity": "negative"}], "ana", None, severity)
+    _reanalyzed(db, post_key, "next-version")
+    assert _stored(db, post_key)["aspects"] == [{"aspect": "app_website", "polarity": "negative"}]
+    with writer(db) as con:  # the author edits the post: the analyst read another text
+        con.execute("UPDATE posts SET content_hash = 'edited' WHERE post_key = ?", [post_key])
+    _reanalyzed(db, post_key, "next-version", content_hash="edited")
+    assert _stored(db, post_key)["aspects"] == []
+    assert read.area_correction(db, post_key).empty
+
+
+def test_cli_corrects_and_exports_labelled_posts_that_training_reads_over_the_shipped_set(warehouse_copy, tmp_path):
+    db = warehouse_copy.db
+    post_key, text = _uncomplained_risky_post(db)
+    runner, config = CliRunner(), ["--config", str(warehouse_copy.config_path)]
+    refused = runner.invoke(app, ["corrections", "add", post_key, "--by", "ana", "--negative", "weather", *config])
+    assert refused.exit_code == 2 and "unknown complaint area" in refused.output
+    done = runner.invoke(
+        app, ["corrections", "add", post_key, "--by", "ana", "--negative", "delivery", "--positive", "staff_attitude", *config]
+    )
+    assert done.exit_code == 0, done.output
+    assert "applied" in done.output
+
+    exported = tmp_path / "corrections.jsonl"
+    result = runner.invoke(app, ["corrections", "export", "--out", str(exported), *config])
+    assert result.exit_code == 0, result.output
+    posts = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert posts == [{"text": text, "script": posts[0]["script"], "brands": ["lumo"], "aspects": ["delivery"]}]
+
+    shipped = tmp_path / "shipped.jsonl"  # the same text labelled otherwise in an earlier set
+    shipped.write_text(
+        json.dumps({"text": "another post", "aspects": []})
+        + "\n"
+        + json.dumps({"text": text, "aspects": ["price_billing"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    merged = load_labelled_sets([shipped, exported])
+    assert [(p["text"], p["aspects"]) for p in merged] == [("another post", []), (text, ["delivery"])]
