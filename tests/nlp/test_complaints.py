@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from flows.config import load_config
 from nlp.complaints.model import GRID_C, GRID_THRESHOLD, ComplaintAreaModel, train_complaint_model
 from nlp.sentiment.model import read_meta
+from nlp.text.evaluate import load_labelled_sets
 
 DATA = Path(__file__).parent / "data"
 
@@ -67,7 +67,7 @@ def test_praise_gets_no_model_areas_and_word_list_hits_are_kept(scorer, complain
 
 @pytest.mark.slow
 def test_training_recipe_reproduces_the_committed_model(scorer, complaints):
-    posts = [json.loads(line) for line in (DATA / "matching_set.jsonl").read_text(encoding="utf-8").splitlines()]
+    posts = load_labelled_sets([DATA / "matching_set.jsonl"])  # as the command reads it
     results = scorer.score([p["text"] for p in posts])
     model, grid = train_complaint_model(
         posts,

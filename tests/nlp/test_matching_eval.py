@@ -42,13 +42,14 @@ def test_matching_meets_its_targets_on_the_labelled_set(script):
 
 def test_held_out_set_floor():
     """60 posts written after the word lists were last changed and before the complaint-area
-    model was last trained, used for neither (the third such set: the two before it guided
-    changes and joined the labelled set). What unseen phrasing gets: brands hold; complaint
-    areas stay well below the 0.9 / 0.85 aims (docs/decisions.md), so this guards the floor."""
+    model was last trained, used for neither (the fourth such set: the three before it guided
+    changes and joined the labelled set). It avoids the words the lists know, so word lists
+    alone find an eighth of its areas. What unseen phrasing gets: brands hold; complaint areas
+    stay below the 0.9 / 0.85 aims (docs/decisions.md), so this guards the floor."""
     scores = _scores(DATA / "matching_heldout.jsonl")
     brand_precision, brand_recall = scores[("brands", "all")]
     assert brand_precision >= 0.95 and brand_recall == 1.0
     precision, recall = scores[("aspects", "all")]  # word lists alone
-    assert precision >= 0.8 and recall >= 0.2, (precision, recall)
+    assert precision >= 0.9 and recall >= 0.1, (precision, recall)
     precision, recall = scores[("aspects+model", "all")]  # with the complaint-area model
-    assert precision >= 0.8 and recall >= 0.55, (precision, recall)
+    assert precision >= 0.8 and recall >= 0.6, (precision, recall)
