@@ -82,6 +82,10 @@ def correct_areas(
 def reapply_corrections(con: duckdb.DuckDBPyConnection, post_keys: list[str]) -> None:
     """Put the corrections in force back on these posts' current analysis rows (after they are
     analyzed again). The caller holds the transaction."""
+    # Most chunks of a run hold no corrected post: a look at the small corrections table spares
+    # them the view's join with every post.
+    if not con.execute("SELECT count(*) FROM area_corrections WHERE list_contains(?, post_key)", [post_keys]).fetchone()[0]:
+        return
     con.execute(
         """UPDATE post_analysis SET aspects = c.aspects FROM v_area_corrections c
            WHERE post_analysis.post_key = c.post_key AND post_analysis.is_current AND list_contains(?, c.post_key)""",
