@@ -376,7 +376,7 @@ def corrections_add(
     cfg = _load(config)
     areas = [{"aspect": a, "polarity": "negative"} for a in negative or []]
     areas += [{"aspect": a, "polarity": "positive"} for a in positive or []]
-    severity = {a.id: a.severity for a in cfg.aspect_taxonomy()}
+    severity = cfg.aspect_severity()
     try:
         outcome = record_correction(cfg.warehouse.path, post_key, areas, by, note, severity)
     except CorrectionError as exc:

@@ -242,6 +242,10 @@ class Config(_Strict):
         data = yaml.safe_load(resources.files("flows").joinpath("aspects.yaml").read_text(encoding="utf-8"))
         return [Aspect.model_validate(item) for item in data]
 
+    def aspect_severity(self) -> dict[str, float]:
+        """Each complaint area's severity (post risk weight), by area id."""
+        return {a.id: a.severity for a in self.aspect_taxonomy()}
+
 
 def _zone(name: str) -> ZoneInfo:
     try:

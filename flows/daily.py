@@ -72,7 +72,7 @@ def analyze_task(config_path: str) -> int:
 @task(name="score")
 def score_task(config_path: str, days: list[date]) -> int:
     config = _config(config_path)
-    severity = {a.id: a.severity for a in config.aspect_taxonomy()}
+    severity = config.aspect_severity()
     with writer(config.warehouse.path) as con:
         scored = 0
         for day in days:

@@ -62,7 +62,7 @@ def _save_correction(ctx: Context, post_key: str, form: str) -> None:
     state = st.session_state
     areas = [{"aspect": a, "polarity": "negative"} for a in state[f"{form}-negative"]]
     areas += [{"aspect": a, "polarity": "positive"} for a in state[f"{form}-positive"]]
-    severity = {a.id: a.severity for a in ctx.config.aspect_taxonomy()}
+    severity = ctx.config.aspect_severity()
     try:
         outcome = record_correction(ctx.db, post_key, areas, ctx.user.name, state[f"{form}-note"] or None, severity)
     except CorrectionError as exc:

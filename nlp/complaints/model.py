@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class ComplaintAreaModel:
         return [area for area, p in zip(self.areas, probs, strict=True) if p >= self.threshold]
 
     def add_to(
-        self, found: list[dict[str, str]], embedding: np.ndarray | None, label: str, allowed: set[str]
+        self, found: list[dict[str, str]], embedding: np.ndarray | None, label: str, allowed: AbstractSet[str]
     ) -> list[dict[str, str]]:
         """Word-list results, plus the model's areas (as complaints) when the word lists found no
         complaint at all: where they did, the model's extra areas were mostly wrong (an app

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # needs the session's demo warehouse
 
 
 def _severity(warehouse_copy) -> dict[str, float]:
-    return {a.id: a.severity for a in warehouse_copy.config.aspect_taxonomy()}
+    return warehouse_copy.config.aspect_severity()
 
 
 def _uncomplained_risky_post(db: Path) -> tuple[str, str]:
