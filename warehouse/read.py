@@ -277,10 +277,12 @@ def area_correction(db: Path, post_key: str) -> pd.DataFrame:
 
 
 def corrected_posts(db: Path) -> pd.DataFrame:
-    """Every post with a correction in force: cleaned text, script, brands and the analyst's areas."""
+    """Every post with a correction in force: cleaned text, script (as the labelled sets have it:
+    zh-Hans, zh-Hant, or the language for other posts), brands and the analyst's areas."""
     return query(
         db,
-        """SELECT p.text_clean AS text, a.script, a.brands, c.aspects FROM v_area_corrections c
+        """SELECT p.text_clean AS text, coalesce(a.script, a.language) AS script, a.brands, c.aspects
+           FROM v_area_corrections c
            JOIN posts p USING (post_key) JOIN post_analysis a ON a.post_key = c.post_key AND a.is_current
            WHERE p.text_clean IS NOT NULL ORDER BY c.corrected_at, c.post_key""",
     )

@@ -153,6 +153,10 @@ def test_cli_corrects_and_exports_labelled_posts_that_training_reads_over_the_sh
     assert result.exit_code == 0, result.output
     posts = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
     assert posts == [{"text": text, "script": posts[0]["script"], "brands": ["lumo"], "aspects": ["delivery"]}]
+    assert posts[0]["script"] in {"zh-Hans", "zh-Hant", "en"}  # grouped by script, as in the labelled sets
+    evaluated = runner.invoke(app, ["matching-eval", "--data", str(exported), "--no-model", *config])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "aspects\tall\t" in evaluated.output
 
     shipped = tmp_path / "shipped.jsonl"  # the same text labelled otherwise in an earlier set
     shipped.write_text(
