@@ -3,10 +3,15 @@
 A labelled post is ``{"text", "script", "brands": [ids], "aspects": [ids]}``, where
 ``aspects`` are the complaint areas a reader marks as complained about. Scores are micro
 averages over (post, brand) and (post, complaint area) pairs, overall and per script.
+
+Real customer text from the third-party sets in ../shared/data is labelled by reference,
+``{"source", "sha1", ...}`` in place of ``"text"``: the text is read from the set at
+evaluation time, so none of it is copied into this repository.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,8 +47,47 @@ class Score:
             self.errors.append(f"missed {missed}: {text}")
 
 
+class LabelledSetError(ValueError):
+    """A labelled set whose referenced texts cannot be found."""
+
+
 def load_labelled(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    posts = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return resolve_references(posts) if any("text" not in p for p in posts) else posts
+
+
+def resolve_references(posts: Sequence[dict], root: Path | None = None) -> list[dict]:
+    """Posts labelled by reference get their text from the shared set named by ``source``,
+    found by the SHA-1 of the (stripped) text; a missing set or text is a clear error."""
+    from nlp.sentiment import datasets
+
+    loaders = {
+        "waimai_10k": datasets.load_waimai,
+        "online_shopping": datasets.load_online_shopping,
+        "customer_reviews_cr": datasets.load_customer_reviews,
+    }
+    root = root or datasets.shared_data_dir()
+    texts: dict[tuple[str, str], str] = {}
+    for source in sorted({p["source"] for p in posts if "text" not in p}):
+        if source not in loaders:
+            raise LabelledSetError(f"unknown source {source!r}; known: {', '.join(loaders)}")
+        try:
+            texts |= {(source, sha1_of(e.text)): e.text for e in loaders[source](root)}
+        except FileNotFoundError as exc:
+            raise LabelledSetError(f"{source}: the shared data set is not there ({exc.filename})") from None
+    resolved = []
+    for post in posts:
+        if "text" not in post:
+            key = (post["source"], post["sha1"])
+            if key not in texts:
+                raise LabelledSetError(f"{key[0]}: no text with SHA-1 {key[1]} (has the set changed?)")
+            post = {**post, "text": texts[key]}
+        resolved.append(post)
+    return resolved
+
+
+def sha1_of(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def load_labelled_sets(paths: Sequence[Path]) -> list[dict]:
