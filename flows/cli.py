@@ -51,6 +51,7 @@ def friendly(fn: Callable) -> Callable:
         from flows.config import ConfigError
         from nlp.complaints.model import ComplaintModelError
         from nlp.sentiment.scorer import SentimentModelError
+        from nlp.text.evaluate import LabelledSetError
         from warehouse.db import WarehouseBusy, WarehouseMissing
 
         try:
@@ -62,6 +63,7 @@ def friendly(fn: Callable) -> Callable:
             WarehouseMissing,
             SentimentModelError,
             ComplaintModelError,
+            LabelledSetError,
             FileNotFoundError,
         ) as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
@@ -435,7 +437,10 @@ def matching_eval(
     errors: Annotated[bool, typer.Option(help="Also list every false hit and miss.")] = False,
     model: Annotated[bool, typer.Option(help="Also score word lists + the complaint-area model (aspects+model).")] = True,
 ) -> None:
-    """Precision and recall of brand matching and complaint-area detection on a labelled set."""
+    """Precision and recall of brand matching and complaint-area detection on a labelled set.
+
+    matching_real_*.jsonl label real reviews from ../shared/data by reference (their text is
+    read from there); the other sets carry their text."""
     from nlp.text.evaluate import evaluate, load_labelled
     from nlp.text.matching import AspectMatcher, BrandMatcher
 
@@ -530,9 +535,10 @@ def model_train_complaints(
         Path | None, typer.Option("--config", "-c", help="Whose complaint areas (default: the packaged taxonomy).")
     ] = None,
 ) -> None:
-    """Train the complaint-area model on labelled posts (default: the labelled matching set; add
-    `koubei corrections export`'s file to learn from analysts) with C and threshold by 5-fold
-    cross-validation (the highest recall at precision >= 0.9), and save it."""
+    """Train the complaint-area model on labelled posts (default: the labelled matching set and
+    the tune half of the real reviews; add `koubei corrections export`'s file to learn from
+    analysts) with C and threshold by 5-fold cross-validation (the highest recall at
+    precision >= 0.9), and save it."""
     import numpy as np
 
     from nlp.complaints.model import WEIGHTS_FILE, train_complaint_model
@@ -540,7 +546,8 @@ def model_train_complaints(
     from nlp.sentiment.scorer import BuiltinScorer
     from nlp.text.evaluate import load_labelled_sets
 
-    files = data or [LABELLED_MATCHING / "matching_set.jsonl"]
+    # default: the packaged weights' recipe (the real reviews' text is read from ../shared/data)
+    files = data or [LABELLED_MATCHING / "matching_set.jsonl", LABELLED_MATCHING / "matching_real_tune.jsonl"]
     posts = load_labelled_sets(files)
     if not posts:
         raise UserError("no labelled posts in " + ", ".join(map(str, files)))

@@ -7,8 +7,9 @@ model's own top layers beside the retrained ones, nlp/sentiment/model.py) genera
 meaning, not words. It fills gaps: its areas count only for posts in which the word lists
 found no complaint, and it never removes a word-list result.
 
-* Trained on the labelled matching set (tests/nlp/data/matching_set.jsonl), plus analysts'
-  corrections where a deployment adds them, by ``koubei model train-complaints``; C and the
+* Trained on the labelled matching set (tests/nlp/data/matching_set.jsonl) and the tune half
+  of the labelled real reviews (matching_real_tune.jsonl), plus analysts' corrections where a
+  deployment adds them, by ``koubei model train-complaints``; C and the
   probability threshold are chosen by 5-fold cross-validation on that set: the highest
   recall whose precision is at least 0.9 (thresholds by 0.05: a coarser grid gave up a
   quarter of the recall to miss the bar by 0.004).

@@ -4,8 +4,8 @@ Canonical form: Simplified script (OpenCC), NFKC width folding, case folded. Ali
 are canonicalized the same way, so 魯莫, 鲁莫 and ＬＵＭＯ all match the alias 鲁莫/Lumo.
 Brands are found with spaCy's PhraseMatcher over tokens that never split a brand (one per
 Han character, one per Latin word), so Latin aliases match whole words only; an
-``exclude_context`` word next to a hit rejects it (小米粥 is not the phone maker, apple pie
-is not the company). Complaint areas and intents use regular expressions on the same form,
+``exclude_context`` word next to a hit rejects the brand for the whole post (小米粥 is not
+the phone maker, apple pie is not the company; one sense per post). Complaint areas and intents use regular expressions on the same form,
 after English words are replaced by their lemmas (nlp/text/english.py), so one phrase covers
 its inflections.
 """
@@ -79,7 +79,8 @@ class BrandMatcher:
 
     Text and aliases are tokenized the same way (_TOKEN) into spaCy Docs, so matching is
     script-, width- and case-insensitive and respects Latin word boundaries. An
-    ``exclude_context`` word within CONTEXT_CHARS of a hit rejects it (小米粥, apple pie).
+    ``exclude_context`` word within CONTEXT_CHARS of any hit rejects the brand in that post
+    (小米粥, apple pie).
     """
 
     def __init__(self, brands: Iterable) -> None:
@@ -110,13 +111,15 @@ class BrandMatcher:
         doc = self._doc(form)
         offsets = doc.user_data["offsets"]
         found: set[str] = set()
+        excluded: set[str] = set()
         for match_id, start, end in self.matcher(doc):
             brand = self.vocab.strings[match_id]
             begin, finish = offsets[start][0], offsets[end - 1][1]
             window = form[max(0, begin - CONTEXT_CHARS) : finish + CONTEXT_CHARS]
-            if brand not in found and not any(word in window for word in self.excludes[brand]):
-                found.add(brand)
-        return [brand for brand in self.order if brand in found]
+            (excluded if any(word in window for word in self.excludes[brand]) else found).add(brand)
+        # One sense per post: a review that says 苹果都烂了 once means the fruit in its other
+        # mentions too (这个苹果真心不好), where no exclusion word stands close enough.
+        return [brand for brand in self.order if brand in found and brand not in excluded]
 
 
 class AspectMatcher:

@@ -66,8 +66,11 @@ def test_praise_gets_no_model_areas_and_word_list_hits_are_kept(scorer, complain
 
 
 @pytest.mark.slow
-def test_training_recipe_reproduces_the_committed_model(scorer, complaints):
-    posts = load_labelled_sets([DATA / "matching_set.jsonl"])  # as the command reads it
+def test_training_recipe_reproduces_the_committed_model(scorer, complaints, shared_data):
+    # the sets it was trained on, as the command names them: "a.jsonl + b.jsonl (N posts)"
+    files = [DATA / name for name in complaints.trained_on.split(" (")[0].split(" + ")]
+    posts = load_labelled_sets(files)  # as the command reads them (real reviews from ../shared/data)
+    assert complaints.trained_on == f"{' + '.join(f.name for f in files)} ({len(posts)} posts)"
     results = scorer.score([p["text"] for p in posts])
     model, grid = train_complaint_model(
         posts,

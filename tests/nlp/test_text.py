@@ -58,6 +58,13 @@ def test_brand_matching_is_script_and_width_insensitive_with_traps():
     assert matcher.match("baked an apple pie") == [] and matcher.match("Apple released a phone") == ["apple"]
 
 
+def test_an_exclusion_word_decides_the_sense_of_every_mention_in_the_post():
+    matcher = BrandMatcher(CONFIG.brands)
+    # the first 小米 stands too far from 小米粥 for its own window; the post means the grain
+    assert matcher.match("老家寄来的小米真不错，熬了一锅小米粥") == []
+    assert matcher.match("小米手机用了三年，又买了小米平板") == ["xiaomi"]
+
+
 def test_aspects_with_negation_and_contrast():
     aspects = AspectMatcher(CONFIG.aspect_taxonomy())
     assert {"aspect": "delivery", "polarity": "negative"} in aspects.match("快递很慢但是客服很好")
