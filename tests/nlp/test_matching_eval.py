@@ -77,17 +77,18 @@ def test_real_reviews_are_dev_rows_of_the_shared_sets_read_in_place(shared_data)
 
 def test_real_reviews_held_out_floor(shared_data):
     """130 real reviews (food delivery, shopping in nine categories, English product reviews),
-    labelled with the 144 of matching_real_tune.jsonl before any word or weight changed, and
-    used for neither: the tune half guided the word lists and trains the complaint-area model.
-    Measured when they were added (docs/decisions.md): brands P 0.89 / R 1.00 (苹果 the fruit),
-    word lists 0.82 / 0.50, with the model 0.83 / 0.70; before: 0.50 / 1.00, 0.68 / 0.16, 0.66 / 0.29."""
+    split from the 144 of matching_real_tune.jsonl before any word or weight changed; only the
+    tune half guided the word lists (a word found in held-out texts alone was left out: the
+    labeller had read them) and trains the complaint-area model. Measured when they were added
+    (docs/decisions.md): brands P 0.73 / R 1.00 (苹果 the fruit), word lists 0.77 / 0.31, with
+    the model 0.81 / 0.63; before: 0.50 / 1.00, 0.68 / 0.16, 0.66 / 0.29."""
     scores = _scores(DATA / "matching_real_heldout.jsonl")
     precision, recall = scores[("brands", "all")]
-    assert precision >= 0.85 and recall == 1.0, (precision, recall)
+    assert precision >= 0.7 and recall == 1.0, (precision, recall)
     precision, recall = scores[("aspects", "all")]
-    assert precision >= 0.8 and recall >= 0.45, (precision, recall)
+    assert precision >= 0.75 and recall >= 0.3, (precision, recall)
     precision, recall = scores[("aspects+model", "all")]
-    assert precision >= 0.8 and recall >= 0.65, (precision, recall)
+    assert precision >= 0.8 and recall >= 0.6, (precision, recall)
 
 
 def test_a_reference_the_shared_sets_lack_is_a_clear_error(shared_data, tmp_path):
