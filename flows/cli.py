@@ -357,7 +357,7 @@ def alerts_act(
         outcome = record_action(_load(config).warehouse.path, alert_id, action, by, note)
     except AlertTransitionError as exc:
         raise UserError(str(exc)) from None
-    console.print(f"{action} {alert_id}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
+    _print_outcome(f"{action} {alert_id}", outcome)
 
 
 @corrections_app.command("add")
@@ -383,7 +383,12 @@ def corrections_add(
         outcome = record_correction(cfg.warehouse.path, post_key, areas, by, note, severity)
     except CorrectionError as exc:
         raise UserError(str(exc)) from None
-    console.print(f"complaint areas of {post_key}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
+    _print_outcome(f"complaint areas of {post_key}", outcome)
+
+
+def _print_outcome(subject: str, outcome: str) -> None:
+    """'applied', or 'queued' with who will apply it (the daily flow holds the warehouse)."""
+    console.print(f"{subject}: {outcome}" + (" (the running flow applies it)" if outcome == "queued" else ""))
 
 
 @corrections_app.command("export")
