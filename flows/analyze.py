@@ -88,7 +88,7 @@ class TextReader:
         language = detect_language(text)
         areas = [] if official else self.aspects.match(text)
         if self.complaints and sentiment is not None and not official:
-            areas = self.complaints.add_to(areas, sentiment.embedding, sentiment.label, self.allowed_areas)
+            areas = self.complaints.add_to(areas, text, sentiment.embedding, sentiment.label, self.allowed_areas)
         return {
             "language": language,
             "script": detect_script(text) if language == "zh" else None,

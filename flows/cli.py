@@ -430,7 +430,7 @@ def _complaint_model_areas(texts: list[str], allowed: set[str]) -> list[list[str
     if complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
     results = BuiltinScorer(with_embeddings=True).score(texts)
-    return [[a for a in complaints.predict(r.embedding, r.label) if a in allowed] for r in results]
+    return [[a for a in complaints.predict(t, r.embedding, r.label) if a in allowed] for t, r in zip(texts, results, strict=True)]
 
 
 @app.command("matching-eval")

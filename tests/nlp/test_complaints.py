@@ -47,22 +47,47 @@ def test_finds_areas_that_no_word_list_names(scorer, complaints):
     text = "快蜂的客服电话永远占线，根本找不到人"
     result = scorer.score([text])[0]
     assert AspectMatcher(taxonomy).match(text) == []
-    assert complaints.add_to([], result.embedding, result.label, allowed) == [
+    assert complaints.add_to([], text, result.embedding, result.label, allowed) == [
         {"aspect": "customer_service", "polarity": "negative"}
     ]
 
 
 def test_praise_gets_no_model_areas_and_word_list_hits_are_kept(scorer, complaints):
-    praise = scorer.score(["鲁莫今天送得特别快，骑手也很有礼貌"])[0]
-    assert praise.label == "positive" and complaints.predict(praise.embedding, praise.label) == []
-    complaint = scorer.score(["快蜂的客服电话永远占线，根本找不到人"])[0]
-    assert complaints.predict(complaint.embedding, "positive") == []  # the gate
+    praise_text, text = "鲁莫今天送得特别快，骑手也很有礼貌", "快蜂的客服电话永远占线，根本找不到人"
+    praise = scorer.score([praise_text])[0]
+    assert praise.label == "positive" and complaints.predict(praise_text, praise.embedding, praise.label) == []
+    complaint = scorer.score([text])[0]
+    assert complaints.predict(text, complaint.embedding, "positive") == []  # the gate
     kept = [{"aspect": "customer_service", "polarity": "positive"}]
-    assert complaints.add_to(kept, complaint.embedding, complaint.label, {"customer_service"}) == kept  # no duplicate
-    assert complaints.add_to([], complaint.embedding, complaint.label, set()) == []  # outside the taxonomy
+    assert complaints.add_to(kept, text, complaint.embedding, complaint.label, {"customer_service"}) == kept  # no duplicate
+    assert complaints.add_to([], text, complaint.embedding, complaint.label, set()) == []  # outside the taxonomy
     explained = [{"aspect": "delivery", "polarity": "negative"}]  # the word lists found a complaint:
-    assert complaints.add_to(explained, complaint.embedding, complaint.label, set(complaints.areas)) == explained
-    assert complaints.predict(None, "negative") == []  # another sentiment model: no embedding
+    assert complaints.add_to(explained, text, complaint.embedding, complaint.label, set(complaints.areas)) == explained
+    assert complaints.predict(text, None, "negative") == []  # another sentiment model: no embedding
+
+
+def test_saved_weights_read_back_the_same_and_older_ones_use_the_embedding_alone(scorer, complaints, tmp_path):
+    texts = ["快蜂的客服电话永远占线，根本找不到人", "the battery died after two days"]
+    embeddings = np.stack([r.embedding for r in scorer.score(texts)])
+    assert complaints.ngrams  # the packaged model reads character n-grams beside the embedding
+    complaints.save(tmp_path / "copy.json")
+    copy = ComplaintAreaModel.load(tmp_path / "copy.json")
+    assert np.abs(copy.probabilities(texts, embeddings) - complaints.probabilities(texts, embeddings)).max() < 1e-3
+    # weights written before the n-grams (coefficients over the embedding only) still work
+    width = embeddings.shape[1]
+    older = ComplaintAreaModel(
+        complaints.areas,
+        [row[:width] for row in complaints.coef],
+        complaints.intercept,
+        complaints.threshold,
+        complaints.c,
+        0.9,
+        0.5,
+        "older",
+        complaints.base_model_id,
+    )
+    expected = 1 / (1 + np.exp(-(embeddings @ np.asarray(older.coef).T + np.asarray(older.intercept))))
+    assert np.allclose(older.probabilities(texts, embeddings), expected)
 
 
 @pytest.mark.slow
@@ -83,5 +108,6 @@ def test_training_recipe_reproduces_the_committed_model(scorer, complaints, shar
     assert len(grid) == len(GRID_C) * len(GRID_THRESHOLD)
     assert (model.c, model.threshold) == (complaints.c, complaints.threshold)
     # Same recipe, same data: the same probabilities (float noise of batching aside).
-    embeddings = np.stack([r.embedding for r in results])
-    assert np.abs(model.probabilities(embeddings) - complaints.probabilities(embeddings)).max() < 0.02
+    texts, embeddings = [p["text"] for p in posts], np.stack([r.embedding for r in results])
+    assert model.ngrams == complaints.ngrams
+    assert np.abs(model.probabilities(texts, embeddings) - complaints.probabilities(texts, embeddings)).max() < 0.02

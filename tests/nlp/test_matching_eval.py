@@ -42,17 +42,18 @@ def test_matching_meets_its_targets_on_the_labelled_set(script):
 
 def test_held_out_set_floor():
     """60 posts written after the word lists were last changed and before the complaint-area
-    model was last trained, used for neither (the fourth such set: the three before it guided
+    model was last trained, never trained on (the fourth such set: the three before it guided
     changes and joined the labelled set). It avoids the words the lists know, so word lists
-    alone find an eighth of its areas. What unseen phrasing gets: brands hold; complaint areas
-    stay below the 0.9 / 0.85 aims (docs/decisions.md), so this guards the floor."""
+    alone find an eighth of its areas. Measured: 0.83 / 0.63 with the embedding-only model,
+    0.92 / 0.73 since the model reads character n-grams too; it was one of the two figures
+    that chose them (docs/decisions.md), so the real reviews below are the honest ones."""
     scores = _scores(DATA / "matching_heldout.jsonl")
     brand_precision, brand_recall = scores[("brands", "all")]
     assert brand_precision >= 0.95 and brand_recall == 1.0
     precision, recall = scores[("aspects", "all")]  # word lists alone
     assert precision >= 0.9 and recall >= 0.1, (precision, recall)
     precision, recall = scores[("aspects+model", "all")]  # with the complaint-area model
-    assert precision >= 0.8 and recall >= 0.55, (precision, recall)
+    assert precision >= 0.88 and recall >= 0.7, (precision, recall)
 
 
 def _real_posts() -> list[dict]:
@@ -76,19 +77,20 @@ def test_real_reviews_are_dev_rows_of_the_shared_sets_read_in_place(shared_data)
 
 
 def test_real_reviews_held_out_floor(shared_data):
-    """130 real reviews (food delivery, shopping in nine categories, English product reviews),
-    split from the 144 of matching_real_tune.jsonl before any word or weight changed; only the
-    tune half guided the word lists (a word found in held-out texts alone was left out: the
-    labeller had read them) and trains the complaint-area model. Measured when they were added
-    (docs/decisions.md): brands P 0.73 / R 1.00 (苹果 the fruit), word lists 0.77 / 0.31, with
-    the model 0.81 / 0.63; before: 0.50 / 1.00, 0.68 / 0.16, 0.66 / 0.29."""
+    """127 real reviews labelled after every change they measure (the second held-out draw:
+    the first, 130, joined matching_real_tune.jsonl once it had been used), drawn by SHA-1
+    order from dev rows the first 274 did not take. Measured once, before anything else
+    (docs/decisions.md): word lists 0.93 / 0.31, with the model 0.85 / 0.60 (the commit before
+    the change: 0.92 / 0.26 and 0.86 / 0.60). Floors a post or two below those. Brand
+    precision says little here: one real brand mention (Apple in an English review) against
+    two 苹果 fruit reviews that the test config's fruit words miss."""
     scores = _scores(DATA / "matching_real_heldout.jsonl")
     precision, recall = scores[("brands", "all")]
-    assert precision >= 0.7 and recall == 1.0, (precision, recall)
+    assert precision >= 0.3 and recall == 1.0, (precision, recall)
     precision, recall = scores[("aspects", "all")]
-    assert precision >= 0.75 and recall >= 0.3, (precision, recall)
+    assert precision >= 0.9 and recall >= 0.3, (precision, recall)
     precision, recall = scores[("aspects+model", "all")]
-    assert precision >= 0.8 and recall >= 0.6, (precision, recall)
+    assert precision >= 0.83 and recall >= 0.58, (precision, recall)
 
 
 def test_a_reference_the_shared_sets_lack_is_a_clear_error(shared_data, tmp_path):
