@@ -78,22 +78,23 @@ def test_real_reviews_are_dev_rows_of_the_shared_sets_read_in_place(shared_data)
 
 
 def test_real_reviews_held_out_floor(shared_data):
-    """127 real reviews labelled after every change they measure (the second held-out draw:
-    the first, 130, joined matching_real_tune.jsonl once it had been used), drawn by SHA-1
-    order from dev rows the first 274 did not take. Measured once, before anything else
-    (docs/decisions.md): word lists 0.93 / 0.31, with the model 0.85 / 0.60 (the commit before
-    the change: 0.92 / 0.26 and 0.86 / 0.60); then, with 145 more labelled real reviews in the
-    model's training data and nothing else changed, 0.85 / 0.67; with 145 more, 0.87 / 0.69
-    (one word-list fix came from reading its misses: +0.01 P). Floors a post or two below. Brand
-    precision says little here: one real brand mention (Apple in an English review) against
-    two 苹果 fruit reviews that the test config's fruit words miss."""
+    """272 real reviews labelled after every change they measure, drawn by SHA-1 order from
+    dev rows the tune set does not hold (docs/decisions.md). The first 127 were measured once
+    before anything else: word lists 0.93 / 0.31, with the model 0.85 / 0.60 (the commit
+    before: 0.92 / 0.26 and 0.86 / 0.60); then, with two rounds of 145 more labelled real
+    reviews in the model's training data, 0.87 / 0.69 (one word-list fix came from reading its
+    misses: +0.01 P). The other 145 are blind (a fifth round, labelled, that no decision
+    looked at): 0.91 / 0.73 with the model (the session's starting commit: 0.86 / 0.59). All
+    272: word lists 0.92 / 0.29, with the model 0.89 / 0.71. Floors a post or two below.
+    Brand precision says little here: one real brand mention (Apple in an English review)
+    against two 苹果 fruit reviews that the test config's fruit words miss."""
     scores = _scores(DATA / "matching_real_heldout.jsonl")
     precision, recall = scores[("brands", "all")]
     assert precision >= 0.3 and recall == 1.0, (precision, recall)
     precision, recall = scores[("aspects", "all")]
-    assert precision >= 0.9 and recall >= 0.3, (precision, recall)
+    assert precision >= 0.9 and recall >= 0.28, (precision, recall)
     precision, recall = scores[("aspects+model", "all")]
-    assert precision >= 0.85 and recall >= 0.67, (precision, recall)
+    assert precision >= 0.88 and recall >= 0.7, (precision, recall)
 
 
 def test_a_reference_the_shared_sets_lack_is_a_clear_error(shared_data, tmp_path):
