@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from flows.config import load_config
-from nlp.complaints.model import GRID_C, GRID_THRESHOLD, ComplaintAreaModel, train_complaint_model
+from nlp.complaints.model import (
+    GRID_C,
+    GRID_THRESHOLD,
+    ComplaintAreaModel,
+    ComplaintModelError,
+    train_complaint_model,
+)
 from nlp.sentiment.model import read_meta
 from nlp.text.evaluate import load_labelled_sets
 
@@ -88,6 +95,11 @@ def test_saved_weights_read_back_the_same_and_older_ones_use_the_embedding_alone
     )
     expected = 1 / (1 + np.exp(-(embeddings @ np.asarray(older.coef).T + np.asarray(older.intercept))))
     assert np.allclose(older.probabilities(texts, embeddings), expected)
+    # a file whose parts do not fit (n-grams without their weights) is a clear error at load
+    broken = json.loads((tmp_path / "copy.json").read_text(encoding="utf-8")) | {"ngram_idf": [1.0]}
+    (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ComplaintModelError, match="do not fit together"):
+        ComplaintAreaModel.load(tmp_path / "broken.json")
 
 
 @pytest.mark.slow
