@@ -541,7 +541,7 @@ def model_train_complaints(
     ] = None,
 ) -> None:
     """Train the complaint-area model on labelled posts (default: the labelled matching set and
-    the tune half of the real reviews; add `koubei corrections export`'s file to learn from
+    the labelled real reviews that are not held out; add `koubei corrections export`'s file to learn from
     analysts) with C and threshold by 5-fold cross-validation (the highest recall at
     precision >= 0.9), and save it."""
     import numpy as np

@@ -72,10 +72,12 @@ class ComplaintAreaModel:
         if len(self.ngram_idf) != len(self.ngrams) or len(widths) != 1 or widths.pop() <= len(self.ngrams):
             raise ComplaintModelError("coefficients, n-grams and their weights do not fit together")
         self._vectorizer = _vectorizer(self.ngrams, self.ngram_idf) if self.ngrams else None
+        # converted once: the lists hold thousands of numbers and predict runs once per post
+        self._coef, self._intercept = np.asarray(self.coef), np.asarray(self.intercept)
 
     def probabilities(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         features = _features(texts, np.asarray(embeddings, dtype=np.float64), self._vectorizer)
-        return _probabilities(features, np.asarray(self.coef), np.asarray(self.intercept))
+        return _probabilities(features, self._coef, self._intercept)
 
     def predict(self, text: str, embedding: np.ndarray | None, label: str) -> list[str]:
         """Areas complained about in a post, from its text, embedding and sentiment label."""

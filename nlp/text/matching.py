@@ -4,10 +4,10 @@ Canonical form: Simplified script (OpenCC), NFKC width folding, case folded. Ali
 are canonicalized the same way, so 魯莫, 鲁莫 and ＬＵＭＯ all match the alias 鲁莫/Lumo.
 Brands are found with spaCy's PhraseMatcher over tokens that never split a brand (one per
 Han character, one per Latin word), so Latin aliases match whole words only; an
-``exclude_context`` word next to a hit rejects the brand for the whole post (小米粥 is not
-the phone maker, apple pie is not the company; one sense per post). Complaint areas and intents use regular expressions on the same form,
-after English words are replaced by their lemmas (nlp/text/english.py), so one phrase covers
-its inflections.
+``exclude_context`` word near a hit rejects the brand for the whole post (小米粥 is not the
+phone maker, apple pie is not the company; one sense per post). Complaint areas and intents
+use regular expressions on the same form, after English words are replaced by their lemmas
+(nlp/text/english.py), so one phrase covers its inflections.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ import pytest
 from flows.config import parse_config
 from nlp.text.english import lemma_form
 from nlp.text.language import detect_language, detect_script
-from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+from nlp.text.matching import CONTEXT_CHARS, AspectMatcher, BrandMatcher, match_intents
 from nlp.text.normalize import clean_text
 
 CONFIG = parse_config(
@@ -60,8 +60,11 @@ def test_brand_matching_is_script_and_width_insensitive_with_traps():
 
 def test_an_exclusion_word_decides_the_sense_of_every_mention_in_the_post():
     matcher = BrandMatcher(CONFIG.brands)
-    # the first 小米 stands too far from 小米粥 for its own window; the post means the grain
-    assert matcher.match("老家寄来的小米真不错，熬了一锅小米粥") == []
+    # the first 小米 stands more than CONTEXT_CHARS from 小米粥, out of its own window; the
+    # post still means the grain
+    post = "老家寄来的小米真不错，颗粒饱满颜色金黄，老人孩子都说好，今天早上又熬了一锅小米粥"
+    assert post.index("小米粥") - (post.index("小米") + 2) > CONTEXT_CHARS
+    assert matcher.match(post) == []
     assert matcher.match("小米手机用了三年，又买了小米平板") == ["xiaomi"]
 
 
