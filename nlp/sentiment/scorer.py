@@ -79,6 +79,7 @@ class Scorer:
         self.temperature = temperature
         self.language_temperatures = language_temperatures or {}
         self.embedding_size = 0  # > 0: _logits returns [logits | embedding] per window
+        self.embedding_source = ""  # which embedding space (nlp.sentiment.model.embedding_source)
         torch.set_num_threads(threads or max(1, min(os.cpu_count() or 1, 4)))
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -172,7 +173,7 @@ class BuiltinScorer(Scorer):
         from transformers import AutoTokenizer
 
         from nlp.sentiment.base_build import build_base_model
-        from nlp.sentiment.model import PREFIX, WEIGHTS_DIR, load_classifier
+        from nlp.sentiment.model import PREFIX, WEIGHTS_DIR, embedding_source, load_classifier
 
         weights_dir = weights_dir or WEIGHTS_DIR
         if not (weights_dir / "meta.json").exists():
@@ -192,6 +193,7 @@ class BuiltinScorer(Scorer):
         self.model_id, self.model_version = meta.model_id, meta.version
         if with_embeddings:
             self.embedding_size = model.encoder.config.hidden_size
+            self.embedding_source = embedding_source(meta, weights_dir)
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.model.forward_with_embedding(ids, mask) if self.embedding_size else self.model(ids, mask)

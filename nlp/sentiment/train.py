@@ -142,20 +142,36 @@ def upper_logits(
     return out
 
 
-def epoch_batches(
-    examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random, weights: dict[str, float]
-) -> list[list[Example]]:
-    """Source-weighted resampling, then batches of similar length in random order."""
-    pool: list[Example] = []
-    for e in examples:
-        w = weights.get(e.source, 1.0)
-        pool.extend([e] * int(w))
+def optimizer_step(loss: torch.Tensor, clipped: Sequence[torch.Tensor], opt, sched) -> None:
+    """Backward, clip the layers' gradient norm to 1, step the optimizer and the schedule."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(clipped, 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+
+
+def weighted_batches(
+    sources: Sequence[str], lengths: Sequence[int], batch_size: int, rng: random.Random, weights: dict[str, float]
+) -> list[list[int]]:
+    """Row indices: source-weighted resampling, then batches of similar length in random order."""
+    pool: list[int] = []
+    for i, source in enumerate(sources):
+        w = weights.get(source, 1.0)
+        pool.extend([i] * int(w))
         if rng.random() < w - int(w):
-            pool.append(e)
-    pool.sort(key=lambda e: (lengths[e.text], rng.random()))
+            pool.append(i)
+    pool.sort(key=lambda i: (lengths[i], rng.random()))
     batches = [pool[i : i + batch_size] for i in range(0, len(pool), batch_size)]
     rng.shuffle(batches)
     return batches
+
+
+def epoch_batches(
+    examples: Sequence[Example], lengths: dict[str, int], batch_size: int, rng: random.Random, weights: dict[str, float]
+) -> list[list[Example]]:
+    rows = weighted_batches([e.source for e in examples], [lengths[e.text] for e in examples], batch_size, rng, weights)
+    return [[examples[i] for i in batch] for batch in rows]
 
 
 def train(
@@ -211,11 +227,7 @@ def train(
         for batch in batches:
             states, mask = padded([features.lower[where[e.text]] for e in batch])
             loss = loss_fn(model.forward_upper(states, mask), torch.tensor([e.label for e in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(layer_params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimizer_step(loss, layer_params, opt, sched)
             step += 1
             if step % 100 == 0:
                 log(f"epoch {epoch + 1}/{epochs} step {step}/{steps} loss {loss.item():.4f} {time.time() - started:.0f}s")
