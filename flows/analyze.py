@@ -76,8 +76,10 @@ class TextReader:
     @classmethod
     def from_config(cls, config: Config, scorer: Scorer | None = None) -> TextReader:
         taxonomy = config.aspect_taxonomy()
-        # The complaint-area model reads the base embedding that only the builtin scorer gives.
+        # The complaint-area model reads the e5 embedding that only the builtin scorer gives.
         complaints = ComplaintAreaModel.load(config.sentiment.complaint_model) if scorer and scorer.embedding_size else None
+        if complaints and scorer:
+            complaints.check_embedding(scorer.embedding_source)
         return cls(BrandMatcher(config.brands), AspectMatcher(taxonomy), frozenset(a.id for a in taxonomy), complaints)
 
     def read(self, text: str, sentiment: SentimentResult | None = None, official: bool = False) -> dict:

