@@ -226,7 +226,8 @@ def spread_layers(teacher_layers: int, student_layers: int) -> list[int]:
 
 def student_from(teacher: SentimentClassifier, layers: int) -> SentimentClassifier:
     encoder = copy.deepcopy(teacher.encoder)
-    encoder.encoder.layer = nn.ModuleList(copy.deepcopy(teacher.encoder.encoder.layer[i]) for i in spread_layers(12, layers))
+    depth = len(teacher.encoder.encoder.layer)
+    encoder.encoder.layer = nn.ModuleList(copy.deepcopy(teacher.encoder.encoder.layer[i]) for i in spread_layers(depth, layers))
     shallower(encoder, layers)
     student = SentimentClassifier(encoder, top_layers=layers, embedding_head=True).to(next(teacher.parameters()).device)
     student.head.load_state_dict(teacher.head.state_dict())
