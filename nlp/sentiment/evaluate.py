@@ -225,7 +225,7 @@ def _card(results, ece, table, speed, baseline_train, cap, wall) -> str:
     ]
     lines += [f"| {b} | {n} | {c:.3f} | {a:.3f} |" for b, n, c, a in table]
     lines += ["", f"Baselines were trained on {baseline_train} examples (a per-source cap of the same training split).", ""]
-    return "\n".join(lines + _distillation_section())
+    return "\n".join(lines + _distillation_section(meta))
 
 
 def _trained_part(meta) -> str:
@@ -235,7 +235,7 @@ def _trained_part(meta) -> str:
     return f"a {meta.encoder_layers}-layer student, all its layers + sentiment head{head}, distilled from a fully fine-tuned 12-layer teacher"
 
 
-def _distillation_section(report_file: Path = WEIGHTS_DIR / DISTILL_REPORT) -> list[str]:
+def _distillation_section(meta, report_file: Path = WEIGHTS_DIR / DISTILL_REPORT) -> list[str]:
     """Teacher and students as the distillation run measured them (its own dev pass: bundle
     token limit, temperature 1), so the card shows what the student gave up."""
     if not report_file.exists():
@@ -247,7 +247,7 @@ def _distillation_section(report_file: Path = WEIGHTS_DIR / DISTILL_REPORT) -> l
         "",
         f"From `{report_file.name}` (`python -m nlp.sentiment.distill`, on {report['device']}; dev rows truncated "
         f"to {report['max_tokens']} tokens, no temperature, so figures differ slightly from the table above). "
-        f"Shipped: student-{read_meta().encoder_layers}.",
+        f"Shipped: student-{meta.encoder_layers}.",
         "",
         "| dev set | " + " | ".join(models) + " |",
         "|---|" + "---|" * len(models),

@@ -80,7 +80,8 @@ def test_augmented_variants_keep_the_prefix_and_end_and_carry_no_label():
 @pytest.fixture(scope="module")
 def tiny_student(bundle_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("distilled")
-    recipe = Recipe(teacher_epochs=1, student_epochs=1, student_layers=(2,), batch_size=8, augment_variants=2)
+    # hidden_weight on: the layer-by-layer loss has had no full-scale run yet, so at least its path runs here
+    recipe = Recipe(teacher_epochs=1, student_epochs=1, student_layers=(2,), batch_size=8, augment_variants=2, hidden_weight=1.0)
     report = run(bundle_dir, out, recipe, log=lambda _: None)
     return out, report
 
