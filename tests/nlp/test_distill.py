@@ -80,10 +80,22 @@ def test_augmented_variants_keep_the_prefix_and_end_and_carry_no_label():
 @pytest.fixture(scope="module")
 def tiny_student(bundle_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("distilled")
-    # hidden_weight on: the layer-by-layer loss has had no full-scale run yet, so at least its path runs here
+    # hidden_weight on (the default recipe's layer-by-layer loss), stated so a default change cannot skip it
     recipe = Recipe(teacher_epochs=1, student_epochs=1, student_layers=(2,), batch_size=8, augment_variants=2, hidden_weight=1.0)
-    report = run(bundle_dir, out, recipe, log=lambda _: None)
+    report = run(bundle_dir, out, recipe, log=lambda _: None, teacher_file=out / "teacher.pt")
     return out, report
+
+
+@pytest.mark.slow
+def test_a_saved_teacher_is_read_back_instead_of_retrained(tiny_student, bundle_dir, tmp_path):
+    """Several students in parallel processes share one teacher through the file."""
+    out, report = tiny_student
+    assert (out / "teacher.pt").exists()
+    logged: list[str] = []
+    recipe = Recipe(teacher_epochs=1, student_layers=(), batch_size=8)
+    again = run(bundle_dir, tmp_path, recipe, log=logged.append, teacher_file=out / "teacher.pt")
+    assert any("teacher read from" in line for line in logged) and not any("step" in line for line in logged)
+    assert again["teacher"]["dev"] == report["teacher"]["dev"]
 
 
 @pytest.mark.slow
