@@ -421,7 +421,7 @@ def clean() -> None:
 LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data"
 
 
-def _complaint_model_areas(texts: list[str], allowed: set[str]) -> list[list[str]]:
+def _complaint_model_areas(texts: list[str], allowed: set[str], runtime: str) -> list[list[str]]:
     """The complaint-area model's areas per text (builtin scorer's embedding and label)."""
     from nlp.complaints.model import ComplaintAreaModel
     from nlp.sentiment.scorer import BuiltinScorer
@@ -429,7 +429,7 @@ def _complaint_model_areas(texts: list[str], allowed: set[str]) -> list[list[str
     complaints = ComplaintAreaModel.load()
     if complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
-    scorer = BuiltinScorer(with_embeddings=True)
+    scorer = BuiltinScorer(with_embeddings=True, runtime=runtime)
     complaints.check_embedding(scorer.embedding_source)
     results = scorer.score(texts)
     return [[a for a in complaints.predict(t, r.embedding, r.label) if a in allowed] for t, r in zip(texts, results, strict=True)]
@@ -456,7 +456,8 @@ def matching_eval(
     cfg = _load(config)
     posts = load_labelled(data)
     taxonomy = cfg.aspect_taxonomy()
-    model_areas = _complaint_model_areas([p["text"] for p in posts], {a.id for a in taxonomy}) if model else None
+    texts = [p["text"] for p in posts]
+    model_areas = _complaint_model_areas(texts, {a.id for a in taxonomy}, cfg.sentiment.runtime) if model else None
     result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
     for task, groups in result.items():
@@ -487,7 +488,7 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
     if sentiment:
         from nlp.sentiment.scorer import load_scorer
 
-        scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size, with_embeddings=True)
+        scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size, with_embeddings=True, runtime=cfg.sentiment.runtime)
     reader = TextReader.from_config(cfg, scorer)
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
@@ -636,12 +637,13 @@ def model_predict(
     text_column: Annotated[str, typer.Option("--text-column", help="Column or field holding the text.")] = "text",
     model: Annotated[str, typer.Option(help="builtin, a local model directory or a hub id.")] = "builtin",
     batch_size: int = 32,
+    runtime: Annotated[str, typer.Option(help="The builtin model's runtime: onnx-int8 or torch (exact fp32).")] = "onnx-int8",
 ) -> None:
     """Score each row; one JSON object per input row, in order, on standard output."""
     from nlp.sentiment.scorer import load_scorer
 
     texts = _read_texts(input, text_column)
-    scorer = load_scorer(model, batch_size)
+    scorer = load_scorer(model, batch_size, runtime=runtime)
     for start in range(0, len(texts), 1024):
         for result in scorer.score(texts[start : start + 1024]):
             print(json.dumps(result.as_dict() | ({"flags": list(result.flags)} if result.flags else {}), ensure_ascii=False))

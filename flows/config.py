@@ -122,6 +122,10 @@ class Sentiment(_Strict):
     model: str = "builtin"
     batch_size: int = Field(default=32, ge=1, le=1024)
     threads: int | None = Field(default=None, ge=1, le=256)
+    # The builtin model's runtime (nlp.sentiment.scorer.RUNTIMES): "onnx-int8" is faster on
+    # the same dev accuracy; "torch" is the exact fp32 reference. Scores carry which one
+    # made them in their model version ("3" or "3+int8").
+    runtime: Literal["onnx-int8", "torch"] = "onnx-int8"
     # Complaint-area weights retrained on this deployment's corrections
     # (`koubei model train-complaints --out FILE`); unset: the packaged weights.
     complaint_model: Path | None = None

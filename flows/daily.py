@@ -29,10 +29,10 @@ from warehouse.db import publish_snapshot, transaction, writer
 
 
 @cache
-def _scorer(model: str, batch_size: int, threads: int | None):
+def _scorer(model: str, batch_size: int, threads: int | None, runtime: str):
     from nlp.sentiment.scorer import load_scorer
 
-    return load_scorer(model, batch_size, threads, with_embeddings=True)  # for the complaint-area model
+    return load_scorer(model, batch_size, threads, with_embeddings=True, runtime=runtime)  # embeddings: complaint areas
 
 
 def _config(path: str) -> Config:
@@ -64,7 +64,7 @@ def load_task(config_path: str) -> dict:
 @task(name="analyze")
 def analyze_task(config_path: str) -> int:
     config = _config(config_path)
-    scorer = _scorer(config.sentiment.model, config.sentiment.batch_size, config.sentiment.threads)
+    scorer = _scorer(config.sentiment.model, config.sentiment.batch_size, config.sentiment.threads, config.sentiment.runtime)
     logger = get_run_logger()
     return analyze_pending(config, scorer, progress=lambda done, total: logger.info("analyzed %d of %d posts", done, total))
 

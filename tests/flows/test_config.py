@@ -54,3 +54,16 @@ def test_broken_yaml_is_a_clear_error(tmp_path):
         load_config(path)
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_the_sentiment_runtime_default_is_the_scorers():
+    """The config cannot import the scorer (torch) to read its constants, so they are checked here."""
+    from typing import get_args
+
+    from flows.config import Sentiment
+    from nlp.sentiment.scorer import DEFAULT_RUNTIME, RUNTIMES
+
+    assert Sentiment().runtime == DEFAULT_RUNTIME
+    assert set(get_args(Sentiment.model_fields["runtime"].annotation)) == set(RUNTIMES)
+    with pytest.raises(ConfigError, match=r"sentiment\.runtime"):
+        parse_config({**MINIMAL, "sentiment": {"runtime": "tensorrt"}})

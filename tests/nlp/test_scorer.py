@@ -134,11 +134,9 @@ def test_embeddings_ride_along_without_changing_scores(builtin):
     pass; probabilities stay those of the plain scorer, long posts included."""
     import numpy as np
 
-    from nlp.sentiment.scorer import BuiltinScorer
-
     texts = ["快递很慢，客服也不理人", "The app keeps crashing", "魯莫外送太慢了。" * 150, ""]
     plain = builtin.score(texts)
-    both = BuiltinScorer(batch_size=16, with_embeddings=True).score(texts)
+    both = load_scorer("builtin", batch_size=16, with_embeddings=True).score(texts)
     for a, b in zip(plain, both[:3], strict=False):
         assert a.label == b.label and abs(a.p_negative - b.p_negative) < 1e-5
         assert b.embedding.shape == (384,) and abs(np.linalg.norm(b.embedding) - 1) < 1e-6

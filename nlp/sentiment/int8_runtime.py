@@ -1,0 +1,155 @@
+"""ONNX Runtime int8 inference for the builtin model (``sentiment.runtime: onnx-int8``).
+
+Why: on these AVX2 cores (no VNNI, no bf16) the fp32 pass is near the machine's arithmetic
+limit (docs/decisions.md). ONNX Runtime's dynamic int8 MatMul kernels gained ~1.25x on the
+6-layer student where torch's dynamic int8 gained less and moved more labels; the dev-set
+cost is measured and written in docs/model-card.md.
+
+The transformer layers and heads are exported once per trained part (legacy TorchScript
+exporter: the dynamo one needs onnxscript) and quantized (weights int8 per tensor,
+activations quantized per batch) into ``$KOUBEI_CACHE/sentiment-int8/``. The word-embedding
+lookup stays outside the graph, a numpy gather from the frozen base table: that keeps the
+250,037 x 384 fp32 table (384 MB) out of the file, so building takes seconds and the file is
+~12 MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from nlp.sentiment.base_build import cache_root
+from nlp.sentiment.model import SentimentClassifier
+
+FORMAT = "7"  # bump when the exported graph or its quantization changes (old cache files are then ignored)
+OPSET = 17
+# BertModel's node names: a layer's MatMuls, and its feed-forward output (layer.N/output/dense,
+# not attention/output/dense)
+LAYER_MATMUL = re.compile(r"/encoder/layer\.(\d+)/")
+FEED_FORWARD_OUTPUT = re.compile(r"/layer\.\d+/output/dense/MatMul$")
+
+
+class _FromEmbeddings(nn.Module):
+    """The classifier from word embeddings on: position/type embeddings, layers, heads."""
+
+    def __init__(self, model: SentimentClassifier, with_embedding: bool) -> None:
+        super().__init__()
+        self.model = model
+        self.with_embedding = with_embedding
+
+    def forward(self, words: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        from nlp.sentiment.model import mean_pool
+
+        states = self.model.encoder(inputs_embeds=words, attention_mask=mask).last_hidden_state
+        pooled = mean_pool(states, mask)
+        logits = self.model.head(pooled)
+        if self.with_embedding and self.model.embedding_head is not None:
+            return torch.cat([logits, self.model.embedding_head(pooled)], dim=1)
+        return logits
+
+
+def _model_key(weights_file: Path, with_embedding: bool) -> str:
+    import onnxruntime
+
+    digest = hashlib.sha1(weights_file.read_bytes()).hexdigest()[:12]
+    return f"{digest}-{'emb' if with_embedding else 'cls'}-f{FORMAT}-ort{onnxruntime.__version__}"
+
+
+def quantized_model(model: SentimentClassifier, weights_file: Path, with_embedding: bool) -> Path:
+    """The int8 ONNX file for this trained part, exported and quantized on first use."""
+    target = cache_root() / "sentiment-int8" / f"{_model_key(weights_file, with_embedding)}.onnx"
+    if target.exists():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    hidden = model.encoder.config.hidden_size
+    example = (torch.zeros((2, 8, hidden)), torch.ones((2, 8), dtype=torch.long))
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        with torch.inference_mode():
+            torch.onnx.export(
+                # eval() on the wrapper: the exporter restores the wrapper's mode afterwards,
+                # recursively, and a fresh module is in training mode (dropout on)
+                _FromEmbeddings(model, with_embedding).eval(),
+                example,
+                str(fp32),
+                input_names=["words", "mask"],
+                output_names=["out"],
+                dynamic_axes={"words": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "out": {0: "batch"}},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        partial = Path(tmp) / "int8.onnx"
+        quantize_dynamic(
+            str(fp32),
+            str(partial),
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_quantize=int8_matmuls(fp32),
+        )
+        partial.replace(target)  # atomic: a half-written file is never picked up
+    return target
+
+
+def int8_matmuls(graph_file: Path) -> list[str]:
+    """The MatMuls that run int8: every weight product in the transformer layers except the
+    feed-forward output projections of the lower half of the layers.
+
+    Those inputs carry the outlier activations that per-tensor int8 handles worst
+    (Bondarenko et al. 2021, "Understanding and overcoming the challenges of efficient
+    transformer quantization"), and on this model it is the lower layers that mind.
+    Measured on the dev sets (docs/decisions.md): quantizing every MatMul moved 4-6% of
+    English labels and cost 1.2 points of tweeteval; keeping these fp32 moves 1-3%, no set
+    loses more than noise, and most of the speed gain stays. The heads (one row per post,
+    no time to gain) stay fp32 too.
+    """
+    import onnx
+
+    graph = onnx.load(str(graph_file), load_external_data=False).graph
+    weights = {w.name for w in graph.initializer}
+    layer_of = {
+        n.name: int(m.group(1))
+        for n in graph.node
+        if n.op_type == "MatMul" and any(i in weights for i in n.input) and (m := LAYER_MATMUL.search(n.name))
+    }
+    half = max(1, (max(layer_of.values(), default=0) + 1) // 2)
+    return [name for name, layer in layer_of.items() if not (FEED_FORWARD_OUTPUT.search(name) and layer < half)]
+
+
+class Int8Runner:
+    """Callable like the torch model: (ids, mask) -> outputs, through ONNX Runtime int8.
+
+    Each window runs alone, without its padding: activations are quantized with one scale
+    per call, so in a batch a post's score would depend on its neighbours and on the padding
+    (1.2% of labels moved between two batch orders). Windows run in parallel instead, one
+    single-threaded call per core (ONNX Runtime releases the GIL): on the bench mix that
+    scored ~1.3x the posts/s of one two-threaded call at a time, because the products of a
+    single short window are too small to split across cores.
+    """
+
+    def __init__(self, model: SentimentClassifier, weights_file: Path, with_embedding: bool, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        path = quantized_model(model, weights_file, with_embedding)
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.word_table = model.encoder.embeddings.word_embeddings.weight.detach().numpy()
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="koubei-int8")
+
+    def _one(self, row_ids: np.ndarray, row_mask: np.ndarray) -> np.ndarray:
+        length = int(row_mask.sum())
+        feed = {"words": self.word_table[row_ids[None, :length]], "mask": np.ones((1, length), dtype=np.int64)}
+        return self.session.run(None, feed)[0][0]
+
+    def __call__(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(np.stack(list(self.pool.map(self._one, ids.numpy(), mask.numpy()))))
