@@ -61,6 +61,27 @@ class Term:
         return self.pattern.finditer(clause) if self.literal in clause else iter(())
 
 
+class TermIndex:
+    """Terms by the first two characters of their matching form: a clause is searched only
+    for the terms whose opening pair occurs in it. (Testing every one of ~700 terms against
+    every clause was the text layer's largest cost.) Candidates keep the terms' order, so
+    results do not depend on the index."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self.terms = list(terms)
+        self.by_opening: dict[str, list[int]] = {}
+        for position, term in enumerate(self.terms):
+            self.by_opening.setdefault(term.literal[:2], []).append(position)
+
+    def __iter__(self) -> Iterator[Term]:
+        return iter(self.terms)
+
+    def candidates(self, clause: str) -> list[Term]:
+        openings = {clause[i : i + 2] for i in range(len(clause) - 1)} | set(clause) | {""}
+        positions = sorted(p for opening in openings & self.by_opening.keys() for p in self.by_opening[opening])
+        return [self.terms[p] for p in positions]
+
+
 def _term(key: str, alias: str) -> Term:
     form = lemma_form(canonical(alias))
     if re.fullmatch(r"[\w\s.&'-]+", alias, re.ASCII):
@@ -137,13 +158,12 @@ class AspectMatcher:
     """
 
     def __init__(self, aspects: Iterable) -> None:
-        self.terms: list[Term] = []
-        self.targets: list[Term] = []
-        self.problems: list[Term] = []
+        tables: dict[str, list[Term]] = {"terms": [], "targets": [], "problems": []}
         for aspect in aspects:
-            for kind, table in (("terms", self.terms), ("targets", self.targets), ("problems", self.problems)):
+            for kind, table in tables.items():
                 for words in (getattr(aspect, kind, None) or {}).values():
                     table.extend(_term(aspect.id, word) for word in words)
+        self.terms, self.targets, self.problems = (TermIndex(tables[kind]) for kind in ("terms", "targets", "problems"))
 
     def match(self, text: str) -> list[dict[str, str]]:
         found: dict[str, str] = {}
@@ -154,14 +174,18 @@ class AspectMatcher:
         return [{"aspect": k, "polarity": v} for k, v in found.items()]
 
     def _term_hits(self, clause: str) -> list[tuple[str, bool]]:
-        return [(term.key, _negated(clause, hit.start())) for term in self.terms for hit in term.finditer(clause)]
+        return [
+            (term.key, _negated(clause, hit.start())) for term in self.terms.candidates(clause) for hit in term.finditer(clause)
+        ]
 
     def _pair_hits(self, clause: str) -> list[tuple[str, bool]]:
-        targets = [(term.key, hit.start(), hit.end()) for term in self.targets for hit in term.finditer(clause)]
+        targets = [
+            (term.key, hit.start(), hit.end()) for term in self.targets.candidates(clause) for hit in term.finditer(clause)
+        ]
         if not targets:
             return []
         best: dict[int, tuple[int, str, bool]] = {}  # problem position -> (distance, area, negated)
-        for term in self.problems:
+        for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
                 gaps = [_gap(hit.start(), hit.end(), a, b) for key, a, b in targets if key == term.key]
                 gap = min(gaps, default=PAIR_GAP + 1)
