@@ -49,15 +49,23 @@ def test_user_errors_are_one_clear_line(args, message):
 
 
 @pytest.mark.slow
-def test_predict_keeps_order_and_flags(tmp_path):
+@pytest.mark.parametrize("runtime", ["onnx-int8", "torch"])
+def test_predict_keeps_order_and_flags(tmp_path, runtime):
     path = tmp_path / "posts.jsonl"
     rows = [{"text": "太难吃了，再也不买了"}, {"text": ""}, {"text": "Great service, thank you so much!"}, {"other": 1}]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    result = runner.invoke(app, ["model", "predict", "--input", str(path), "--text-column", "text"])
+    result = runner.invoke(app, ["model", "predict", "--input", str(path), "--text-column", "text", "--runtime", runtime])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [r["label"] for r in lines] == ["negative", "neutral", "positive", "neutral"]
     assert lines[1]["flags"] == ["empty_text"] and set(lines[0]) >= {"p_negative", "p_neutral", "p_positive"}
+
+
+def test_an_unknown_runtime_is_one_clear_line(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"text": "ok"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["model", "predict", "--input", str(path), "--runtime", "tensorrt"])
+    assert result.exit_code == 2 and "unknown sentiment runtime 'tensorrt' (one of onnx-int8, torch)" in result.output
 
 
 def test_extract_on_a_saved_review_page(shared_data):
