@@ -12,6 +12,7 @@ window length), so nothing is silently truncated.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import numpy as np
 import torch
 
 LABELS = ("negative", "neutral", "positive")
+log = logging.getLogger(__name__)
 # How the builtin model runs: "onnx-int8" (ONNX Runtime, int8 where it does not move labels:
 # nlp/sentiment/int8_runtime.py) is the shipped default because it is faster on the same
 # dev accuracy (docs/model-card.md); "torch" is the exact fp32 reference. Other models
@@ -210,14 +212,26 @@ class BuiltinScorer(Scorer):
         if with_embeddings:
             self.embedding_size = model.encoder.config.hidden_size
             self.embedding_source = embedding_source(meta, weights_dir)
-        self.int8 = None
-        if runtime == "onnx-int8":
-            if not meta.embedding_head and with_embeddings:
-                raise SentimentModelError("the int8 runtime needs a distilled student (its own embedding head)")
+        self.int8 = self._int8_runner(meta.embedding_head or not with_embeddings) if runtime == "onnx-int8" else None
+        if self.int8 is not None:
+            self.model_version = INT8_VERSION.format(version=meta.version)
+
+    def _int8_runner(self, exportable: bool):
+        """The ONNX Runtime int8 runner, or None to score in torch fp32 with the reason logged:
+        a failed export (read-only or full cache, a broken onnx install) must not stop a daily
+        run, and a model without its own embedding head (versions 1-2.1 read the base's top
+        layers for the embedding) has no int8 graph."""
+        if not exportable:
+            log.warning("int8 runtime: this trained part has no embedding head to export; scoring in torch fp32")
+            return None
+        try:
             from nlp.sentiment.int8_runtime import Int8Runner
 
-            self.int8 = Int8Runner(model, self.weights_file, with_embeddings, torch.get_num_threads())
-            self.model_version = INT8_VERSION.format(version=meta.version)
+            with_embedding = self.embedding_size > 0
+            return Int8Runner(self.model, self.weights_file, with_embedding, torch.get_num_threads())
+        except Exception as exc:  # any failure to export, quantize or load: fp32 still scores
+            log.warning("int8 runtime unavailable (%s: %s); scoring in torch fp32", type(exc).__name__, exc)
+            return None
 
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.int8 is not None:

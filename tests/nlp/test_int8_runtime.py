@@ -79,3 +79,20 @@ def test_a_posts_int8_score_does_not_depend_on_its_batch(scorers):
     together = scorer.score([*texts, "这家店的东西又贵又难用，再也不来了。" * 30])
     alone = [scorer.score([t])[0] for t in texts]
     assert [r.as_dict() for r in together[:4]] == [r.as_dict() for r in alone]
+
+
+def test_a_failed_int8_build_falls_back_to_fp32_and_says_so(monkeypatch, caplog, scorers):
+    """A read-only or full cache must not stop a daily run: fp32 scores, the log says why,
+    and the stored version says fp32."""
+    from nlp.sentiment import int8_runtime
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(int8_runtime, "quantized_model", read_only)
+    with caplog.at_level("WARNING"):
+        scorer = BuiltinScorer(batch_size=16, runtime="onnx-int8")
+    assert scorer.int8 is None and scorer.model_version == scorers["torch"].model_version
+    assert "int8 runtime unavailable (OSError" in caplog.text and "scoring in torch fp32" in caplog.text
+    texts = ["快递很慢，客服也不理人", "Great service, thank you so much!"]
+    assert [r.as_dict() for r in scorer.score(texts)] == [r.as_dict() for r in scorers["torch"].score(texts)]
