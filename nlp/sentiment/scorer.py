@@ -17,9 +17,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from nlp.sentiment.int8_runtime import Int8Runner
 
 LABELS = ("negative", "neutral", "positive")
 log = logging.getLogger(__name__)
@@ -216,7 +220,7 @@ class BuiltinScorer(Scorer):
         if self.int8 is not None:
             self.model_version = INT8_VERSION.format(version=meta.version)
 
-    def _int8_runner(self, exportable: bool):
+    def _int8_runner(self, exportable: bool) -> Int8Runner | None:
         """The ONNX Runtime int8 runner, or None to score in torch fp32 with the reason logged:
         a failed export (read-only or full cache, a broken onnx install) must not stop a daily
         run, and a model without its own embedding head (versions 1-2.1 read the base's top
