@@ -24,7 +24,7 @@ import numpy as np
 
 from nlp.sentiment.datasets import NEGATIVE, NEUTRAL, POSITIVE, Example, load_all, to_traditional, with_traditional_share
 from nlp.sentiment.model import DISTILL_REPORT, WEIGHTS_DIR, read_meta
-from nlp.sentiment.scorer import DEFAULT_RUNTIME, INT8_VERSION, RUNTIMES
+from nlp.sentiment.scorer import DEFAULT_RUNTIME, INT8_VERSION, RUNTIMES, SentimentModelError
 
 TARGETS = {
     "waimai_10k": 0.90,
@@ -155,6 +155,8 @@ def run_evaluation(card: Path, cap: int | None = None, baseline_train_cap: int =
     speed: dict[str, float] = {}
     for runtime in sorted(RUNTIMES, key=lambda r: r != DEFAULT_RUNTIME):  # the card's "koubei" is the default
         scorer = BuiltinScorer(runtime=runtime)
+        if runtime != "torch" and scorer.int8 is None:  # it fell back to fp32: the card would mislabel it
+            raise SentimentModelError(f"the {runtime} runtime could not be built (the log says why); no card written")
         key = "koubei" if runtime == DEFAULT_RUNTIME else f"koubei {runtime}"
         all_labels, all_probs = [], []
         scored, t0 = 0, time.time()

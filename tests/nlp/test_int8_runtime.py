@@ -81,18 +81,33 @@ def test_a_posts_int8_score_does_not_depend_on_its_batch(scorers):
     assert [r.as_dict() for r in together[:4]] == [r.as_dict() for r in alone]
 
 
-def test_a_failed_int8_build_falls_back_to_fp32_and_says_so(monkeypatch, caplog, scorers):
-    """A read-only or full cache must not stop a daily run: fp32 scores, the log says why,
-    and the stored version says fp32."""
+@pytest.fixture
+def int8_build_fails(monkeypatch):
+    """The int8 file cannot be written, as with a read-only cache."""
     from nlp.sentiment import int8_runtime
 
     def read_only(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(int8_runtime, "quantized_model", read_only)
+
+
+@pytest.mark.usefixtures("int8_build_fails")
+def test_a_failed_int8_build_falls_back_to_fp32_and_says_so(caplog, scorers):
+    """A read-only or full cache must not stop a daily run: fp32 scores, the log says why,
+    and the stored version says fp32."""
     with caplog.at_level("WARNING"):
         scorer = BuiltinScorer(batch_size=16, runtime="onnx-int8")
     assert scorer.int8 is None and scorer.model_version == scorers["torch"].model_version
     assert "int8 runtime unavailable (OSError" in caplog.text and "scoring in torch fp32" in caplog.text
     texts = ["快递很慢，客服也不理人", "Great service, thank you so much!"]
     assert [r.as_dict() for r in scorer.score(texts)] == [r.as_dict() for r in scorers["torch"].score(texts)]
+
+
+@pytest.mark.usefixtures("int8_build_fails")
+def test_the_model_card_is_not_written_from_a_silent_fp32_fallback(tmp_path):
+    from nlp.sentiment.evaluate import run_evaluation
+
+    with pytest.raises(SentimentModelError, match="onnx-int8 runtime could not be built"):
+        run_evaluation(tmp_path / "card.md", cap=5, log=lambda message: None)
+    assert not (tmp_path / "card.md").exists()
