@@ -15,7 +15,6 @@ lookup stays outside the graph, a numpy gather from the frozen base table: that 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +25,9 @@ import torch
 from torch import nn
 
 from nlp.sentiment.base_build import cache_root
-from nlp.sentiment.model import SentimentClassifier
+from nlp.sentiment.model import SentimentClassifier, mean_pool
 
-FORMAT = "7"  # bump when the exported graph or its quantization changes (old cache files are then ignored)
+FORMAT = "8"  # bump when the exported graph or its quantization changes (old cache files are then ignored)
 OPSET = 17
 # BertModel's node names: a layer's MatMuls, and its feed-forward output (layer.N/output/dense,
 # not attention/output/dense)
@@ -45,26 +44,17 @@ class _FromEmbeddings(nn.Module):
         self.with_embedding = with_embedding
 
     def forward(self, words: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        from nlp.sentiment.model import mean_pool
-
         states = self.model.encoder(inputs_embeds=words, attention_mask=mask).last_hidden_state
-        pooled = mean_pool(states, mask)
-        logits = self.model.head(pooled)
-        if self.with_embedding and self.model.embedding_head is not None:
-            return torch.cat([logits, self.model.embedding_head(pooled)], dim=1)
-        return logits
+        return self.model.heads(mean_pool(states, mask), self.with_embedding)
 
 
-def _model_key(weights_file: Path, with_embedding: bool) -> str:
+def quantized_model(model: SentimentClassifier, weights_digest: str, with_embedding: bool) -> Path:
+    """The int8 ONNX file for this trained part (named by its weights' digest), exported and
+    quantized on first use."""
     import onnxruntime
 
-    digest = hashlib.sha1(weights_file.read_bytes()).hexdigest()[:12]
-    return f"{digest}-{'emb' if with_embedding else 'cls'}-f{FORMAT}-ort{onnxruntime.__version__}"
-
-
-def quantized_model(model: SentimentClassifier, weights_file: Path, with_embedding: bool) -> Path:
-    """The int8 ONNX file for this trained part, exported and quantized on first use."""
-    target = cache_root() / "sentiment-int8" / f"{_model_key(weights_file, with_embedding)}.onnx"
+    key = f"{weights_digest}-{'emb' if with_embedding else 'cls'}-f{FORMAT}-ort{onnxruntime.__version__}"
+    target = cache_root() / "sentiment-int8" / f"{key}.onnx"
     if target.exists():
         return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -135,13 +125,13 @@ class Int8Runner:
     single short window are too small to split across cores.
     """
 
-    def __init__(self, model: SentimentClassifier, weights_file: Path, with_embedding: bool, threads: int) -> None:
+    def __init__(self, model: SentimentClassifier, weights_digest: str, with_embedding: bool, threads: int) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        path = quantized_model(model, weights_file, with_embedding)
+        path = quantized_model(model, weights_digest, with_embedding)
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.word_table = model.encoder.embeddings.word_embeddings.weight.detach().numpy()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="koubei-int8")

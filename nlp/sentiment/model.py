@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -81,6 +82,13 @@ class SentimentClassifier(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.pooled(input_ids, attention_mask)))
 
+    def heads(self, pooled: torch.Tensor, with_embedding: bool) -> torch.Tensor:
+        """Sentiment logits, then the embedding head's output when asked for and present."""
+        logits = self.head(self.dropout(pooled))
+        if with_embedding and self.embedding_head is not None:
+            return torch.cat([logits, self.embedding_head(pooled)], dim=1)
+        return logits
+
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return mean_pool(states, attention_mask)
@@ -102,8 +110,7 @@ class SentimentClassifier(nn.Module):
         (kept by ``load_classifier(keep_base_top=True)``) run on the same lower-layer states
         as the retrained ones, so the embedding costs a quarter of a pass, not a whole one."""
         if self.embedding_head is not None:
-            pooled = self.pooled(input_ids, attention_mask)
-            return torch.cat([self.head(self.dropout(pooled)), self.embedding_head(pooled)], dim=1)
+            return self.heads(self.pooled(input_ids, attention_mask), with_embedding=True)
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         logits = self.head(self.dropout(mean_pool(out.last_hidden_state, attention_mask)))
         base = self._run_layers(self.base_top, out.hidden_states[self.split_layer], attention_mask)
@@ -173,10 +180,22 @@ def embedding_source(meta: TrainedPartMeta, directory: Path = WEIGHTS_DIR) -> st
     space, and the complaint-area weights must be retrained with it)."""
     if not meta.embedding_head:
         return meta.base_model_id
+    return f"{meta.model_id} embedding head {trained_part_digest(directory)}"
+
+
+def trained_part_digest(directory: Path = WEIGHTS_DIR) -> str:
+    """SHA-1 (12 hex digits) of a trained part's weights, read once per file version: the
+    embedding source and the int8 cache key both name the weights by it."""
+    file = directory / "trained_part.safetensors"
+    stat = file.stat()
+    return _file_digest(file, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _file_digest(file: Path, mtime_ns: int, size: int) -> str:  # mtime and size: a rewritten file is read again
     import hashlib
 
-    digest = hashlib.sha1((directory / "trained_part.safetensors").read_bytes()).hexdigest()[:12]
-    return f"{meta.model_id} embedding head {digest}"
+    return hashlib.sha1(file.read_bytes()).hexdigest()[:12]
 
 
 def load_classifier(

@@ -191,7 +191,7 @@ class BuiltinScorer(Scorer):
         from transformers import AutoTokenizer
 
         from nlp.sentiment.base_build import build_base_model
-        from nlp.sentiment.model import PREFIX, WEIGHTS_DIR, embedding_source, load_classifier
+        from nlp.sentiment.model import PREFIX, WEIGHTS_DIR, embedding_source, load_classifier, trained_part_digest
 
         if runtime not in RUNTIMES:
             raise SentimentModelError(f"unknown sentiment runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
@@ -212,7 +212,7 @@ class BuiltinScorer(Scorer):
             language_temperatures=meta.language_temperatures,
         )
         self.model_id, self.model_version = meta.model_id, meta.version
-        self.weights_file = weights_dir / "trained_part.safetensors"
+        self.weights_digest = trained_part_digest(weights_dir)
         if with_embeddings:
             self.embedding_size = model.encoder.config.hidden_size
             self.embedding_source = embedding_source(meta, weights_dir)
@@ -232,7 +232,7 @@ class BuiltinScorer(Scorer):
             from nlp.sentiment.int8_runtime import Int8Runner
 
             with_embedding = self.embedding_size > 0
-            return Int8Runner(self.model, self.weights_file, with_embedding, torch.get_num_threads())
+            return Int8Runner(self.model, self.weights_digest, with_embedding, torch.get_num_threads())
         except Exception as exc:  # any failure to export, quantize or load: fp32 still scores
             log.warning("int8 runtime unavailable (%s: %s); scoring in torch fp32", type(exc).__name__, exc)
             return None

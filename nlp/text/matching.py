@@ -73,9 +73,6 @@ class TermIndex:
         for position, term in enumerate(self.terms):
             self.by_opening.setdefault(term.literal[:2], []).append(position)
 
-    def __iter__(self) -> Iterator[Term]:
-        return iter(self.terms)
-
     def candidates(self, clause: str) -> list[Term]:
         openings = {clause[i : i + 2] for i in range(len(clause) - 1)} | set(clause) | {""}
         positions = sorted(p for opening in openings & self.by_opening.keys() for p in self.by_opening[opening])

@@ -40,7 +40,7 @@ def test_the_graph_keeps_the_lower_feed_forward_outputs_fp32(scorers):
     from nlp.sentiment.int8_runtime import quantized_model
 
     scorer = scorers["onnx-int8"]
-    path = quantized_model(scorer.model, scorer.weights_file, with_embedding=False)
+    path = quantized_model(scorer.model, scorer.weights_digest, with_embedding=False)
     nodes = onnx.load(str(path)).graph.node
     fp32 = sorted(n.name for n in nodes if n.op_type == "MatMul" and "/output/dense/" in n.name)
     layers = scorer.model.encoder.config.num_hidden_layers
@@ -53,7 +53,7 @@ def test_the_int8_file_is_built_once_and_scores_say_int8(scorers):
     from nlp.sentiment.int8_runtime import quantized_model
 
     scorer = scorers["onnx-int8"]
-    path = quantized_model(scorer.model, scorer.weights_file, with_embedding=False)
+    path = quantized_model(scorer.model, scorer.weights_digest, with_embedding=False)
     built = path.stat().st_mtime_ns
     again = load_scorer("builtin", batch_size=16)  # the default runtime
     assert again.model_version == scorers["torch"].model_version + "+int8"
