@@ -102,3 +102,25 @@ def test_analyze_adds_language_brands_aspects_intents(tmp_path):
     assert (en["language"], en["brands"]) == ("en", ["lumo"]) and {"aspect": "privacy", "polarity": "negative"} in en["aspects"]
     bad = runner.invoke(app, ["analyze", "--config", str(config)], input="not json\n")
     assert bad.exit_code == 2 and "line 1 is not a JSON object" in bad.output
+
+
+@pytest.mark.slow
+def test_calibrate_reproduces_the_shipped_temperatures(tmp_path):
+    """Recalibrating the shipped part on the calibration split gives back its committed
+    temperatures (the fit is reproducible) under a bumped version."""
+    import shutil
+
+    from nlp.sentiment.model import WEIGHTS_DIR, read_meta
+
+    shipped = read_meta()
+    weights = tmp_path / "weights"
+    shutil.copytree(WEIGHTS_DIR, weights)
+    result = runner.invoke(app, ["model", "calibrate", "--weights", str(weights)])
+    assert result.exit_code == 0, result.output
+    refit = read_meta(weights)
+    major, _, minor = shipped.version.partition(".")
+    assert refit.version == f"{major}.{int(minor or 0) + 1}"
+    assert refit.temperature == pytest.approx(shipped.temperature, abs=0.01)
+    assert refit.language_temperatures.keys() == shipped.language_temperatures.keys()
+    for language, temperature in shipped.language_temperatures.items():
+        assert refit.language_temperatures[language] == pytest.approx(temperature, abs=0.01)
