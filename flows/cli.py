@@ -457,7 +457,8 @@ def matching_eval(
     posts = load_labelled(data)
     taxonomy = cfg.aspect_taxonomy()
     texts = [p["text"] for p in posts]
-    model_areas = _complaint_model_areas(texts, {a.id for a in taxonomy}, cfg.sentiment.runtime) if model else None
+    with_areas = model and any("aspects" in p for p in posts)  # not for a set labelled for brands only
+    model_areas = _complaint_model_areas(texts, {a.id for a in taxonomy}, cfg.sentiment.runtime) if with_areas else None
     result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
     for task, groups in result.items():

@@ -34,6 +34,10 @@ class Brand(_Strict):
     aliases: dict[Script, list[str]] = Field(default_factory=dict)
     # Context words that mark an alias hit as something else (小米 the grain, apple the fruit).
     exclude_context: list[str] = Field(default_factory=list)
+    # Per alias that is mostly an ordinary word: a hit of it counts only when one of these
+    # words stands in the same post (苹果: 手机, 平板, iPad ...). Matched like aliases
+    # (script-, width- and case-insensitive), so 苹果 covers 蘋果 too.
+    require_context: dict[str, list[str]] = Field(default_factory=dict)
     competitor: bool = False
     # Official accounts per source id: replies from these stop the response clock.
     official_accounts: dict[str, list[str]] = Field(default_factory=dict)
@@ -42,6 +46,14 @@ class Brand(_Strict):
     def _has_alias(self) -> Brand:
         if not any(self.aliases.values()):
             raise ValueError("needs at least one alias in zh-Hans, zh-Hant or en")
+        from nlp.text.matching import canonical
+
+        known = {canonical(a) for a in self.all_aliases()}
+        for alias, words in self.require_context.items():
+            if canonical(alias) not in known:
+                raise ValueError(f"require_context names {alias!r}, which is not one of its aliases")
+            if not words:
+                raise ValueError(f"require_context for {alias!r} lists no words (the alias would never count)")
         return self
 
     def all_aliases(self) -> list[str]:

@@ -1,7 +1,8 @@
 """Precision and recall of brand matching and complaint-area detection on a labelled set.
 
 A labelled post is ``{"text", "script", "brands": [ids], "aspects": [ids]}``, where
-``aspects`` are the complaint areas a reader marks as complained about. Scores are micro
+``aspects`` are the complaint areas a reader marks as complained about (a post without
+``aspects`` is labelled for brands only and counts for brands only). Scores are micro
 averages over (post, brand) and (post, complaint area) pairs, overall and per script.
 
 Real customer text from the third-party sets in ../shared/data is labelled by reference,
@@ -108,14 +109,13 @@ def evaluate(
     tasks = ("brands", "aspects") if model_areas is None else ("brands", "aspects", "aspects+model")
     result: dict[str, dict[str, Score]] = {task: {} for task in tasks}
     for n, post in enumerate(posts):
-        found = aspects.match(post["text"])
-        predicted = {
-            "brands": set(brands.match(post["text"])),
-            "aspects": {a["aspect"] for a in found if a["polarity"] == "negative"},
-        }
-        if model_areas is not None:
+        predicted = {"brands": set(brands.match(post["text"]))}
+        if "aspects" in post:  # sets labelled for brands only leave the complaint areas out
+            found = aspects.match(post["text"])
+            predicted["aspects"] = {a["aspect"] for a in found if a["polarity"] == "negative"}
+        if model_areas is not None and "aspects" in post:
             predicted["aspects+model"] = predicted["aspects"] or set(model_areas[n])  # the model fills gaps only
-        for task in tasks:
+        for task in predicted:
             gold = set(post["brands" if task == "brands" else "aspects"])
             for group in ("all", post["script"]):
                 result[task].setdefault(group, Score()).add(post["text"], gold, predicted[task])

@@ -88,14 +88,39 @@ def test_real_reviews_held_out_floor(shared_data):
     looked at): 0.91 / 0.73 with the model (the session's starting commit: 0.86 / 0.59). All
     272: word lists 0.92 / 0.29, with the model 0.89 / 0.71. Floors a post or two below.
     Brand precision says little here: one real brand mention (Apple in an English review)
-    against two 苹果 fruit reviews that the test config's fruit words miss."""
+    against two 苹果 fruit reviews (0.33 until 苹果 required product words; the real brand
+    sets below measure brands)."""
     scores = _scores(DATA / "matching_real_heldout.jsonl")
     precision, recall = scores[("brands", "all")]
-    assert precision >= 0.3 and recall == 1.0, (precision, recall)
+    assert precision == 1.0 and recall == 1.0, (precision, recall)
     precision, recall = scores[("aspects", "all")]
     assert precision >= 0.9 and recall >= 0.28, (precision, recall)
     precision, recall = scores[("aspects+model", "all")]
     assert precision >= 0.88 and recall >= 0.7, (precision, recall)
+
+
+def test_real_brand_sets_hold_company_mentions_and_fruit_traps(shared_data):
+    """209 real reviews that name 苹果, 小米 or apple, labelled for brands only: every such row
+    of the tablet, computer and other non-fruit categories of online_shopping, of waimai_10k
+    and of customer_reviews_cr that no other labelled set held, and the first 100 fruit
+    reviews by SHA-1; split in halves by the last digit of the SHA-1 before anything changed."""
+    for half in ("tune", "heldout"):
+        posts = load_labelled(DATA / f"matching_real_brands_{half}.jsonl")
+        assert not any("aspects" in p for p in posts)
+        assert sum(1 for p in posts if not p["brands"]) >= 40  # fruit, grain, a book's characters
+        assert {b for p in posts for b in p["brands"]} == {"apple", "xiaomi"}
+        assert {p["script"] for p in posts} == {"zh-Hans", "en"}
+
+
+@pytest.mark.parametrize(("half", "floor"), [("tune", (0.98, 0.94)), ("heldout", (0.95, 0.93))])
+def test_real_brand_mentions_floor(shared_data, half, floor):
+    """Measured before the change (fruit exclusion words only): tune 0.79 / 0.98, held-out
+    0.79 / 1.00 (most 苹果 in fruit reviews read as the company). With product words required
+    for 苹果 and 小米, chosen on the tune half, the written sets and the fruit reviews outside
+    the held-out half (4 of 1,160 still read as the company): tune 1.00 / 0.96, held-out
+    0.98 / 0.96 (docs/decisions.md). Floors a post below."""
+    precision, recall = _scores(DATA / f"matching_real_brands_{half}.jsonl")[("brands", "all")]
+    assert precision >= floor[0] and recall >= floor[1], (precision, recall)
 
 
 def test_a_reference_the_shared_sets_lack_is_a_clear_error(shared_data, tmp_path):

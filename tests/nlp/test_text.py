@@ -68,6 +68,43 @@ def test_an_exclusion_word_decides_the_sense_of_every_mention_in_the_post():
     assert matcher.match("小米手机用了三年，又买了小米平板") == ["xiaomi"]
 
 
+def test_an_alias_with_required_context_counts_only_beside_one_of_its_words():
+    brands = [
+        {
+            "id": "apple",
+            "name": "Apple",
+            "aliases": {"zh-Hans": ["苹果"], "zh-Hant": ["蘋果"], "en": ["Apple"]},
+            "require_context": {"苹果": ["手机", "平板", "客服", "Mac", "iPad"]},
+        }
+    ]
+    matcher = BrandMatcher(parse_config({**_raw_config(), "brands": brands}).brands)
+    assert matcher.match("苹果很小，还有两个是坏的") == []  # the fruit, in words no exclusion list has
+    assert matcher.match("苹果的客服一直踢皮球") == ["apple"]
+    assert matcher.match("蘋果的客服一直踢皮球") == ["apple"]  # the Simplified key covers Traditional
+    assert matcher.match("比苹果最近出的iPad7强") == ["apple"]  # a Latin word followed by a digit
+    assert matcher.match("苹果 machine learning") == []  # Latin words whole: mac is not in machine
+    assert matcher.match("thank you Apple") == ["apple"]  # the English alias has no requirement
+
+
+@pytest.mark.parametrize(
+    ("require_context", "message"),
+    [
+        ({"香蕉": ["手机"]}, "require_context names '香蕉', which is not one of its aliases"),
+        ({"苹果": []}, "lists no words"),
+    ],
+)
+def test_a_required_context_the_brand_cannot_use_is_a_config_error(require_context, message):
+    from flows.config import ConfigError
+
+    brand = {"id": "apple", "name": "Apple", "aliases": {"zh-Hans": ["苹果"]}, "require_context": require_context}
+    with pytest.raises(ConfigError, match=message):
+        parse_config({**_raw_config(), "brands": [brand]})
+
+
+def _raw_config() -> dict:
+    return {"sources": [{"id": "s", "kind": "rss", "start_urls": ["https://example.com/f"]}]}
+
+
 def test_aspects_with_negation_and_contrast():
     aspects = AspectMatcher(CONFIG.aspect_taxonomy())
     assert {"aspect": "delivery", "polarity": "negative"} in aspects.match("快递很慢但是客服很好")
