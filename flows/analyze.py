@@ -1,12 +1,15 @@
 """Analyze stage: clean text, language and script, brands, aspects, intents, sentiment.
 
-Reads posts that have no current analysis for the configured model (or whose text
-changed since), scores them outside any database connection, then writes the rows
-in one short transaction.
+Reads posts that have no analysis for the configured model, whose text changed since, or
+that were read under other reading rules (brands, complaint areas, the complaint-area
+model: a changed config reaches the history too), scores them outside any database
+connection, then writes the rows in one short transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +45,7 @@ ANALYSIS_SCHEMA = pa.schema(
         ("flags", pa.list_(pa.string())),
         ("content_hash", pa.string()),
         ("analyzed_at", pa.timestamp("us", tz="UTC")),
+        ("reading", pa.string()),  # TextReader.fingerprint (migration 007)
     ]
 )
 
@@ -49,17 +53,19 @@ ANALYSIS_SCHEMA = pa.schema(
 PendingPost = tuple[str, str, str, str, str | None]  # post_key, text_raw, content_hash, source_id, author name
 
 
-def pending_posts(db: Path, model_id: str, model_version: str) -> list[PendingPost]:
+def pending_posts(db: Path, model_id: str, model_version: str, reading: str) -> list[PendingPost]:
+    """Posts without an analysis by this model version, or whose analysis is of another text
+    or was read under other rules than ``reading`` (TextReader.fingerprint)."""
     with writer(db) as con:
         return con.execute(
             """
             SELECT p.post_key, p.text_raw, p.content_hash, p.source_id, au.display_name FROM posts p
             LEFT JOIN authors au ON au.author_key = p.author_key
             LEFT JOIN post_analysis a ON a.post_key = p.post_key AND a.model_id = ? AND a.model_version = ?
-            WHERE a.post_key IS NULL OR a.content_hash <> p.content_hash
+            WHERE a.post_key IS NULL OR a.content_hash <> p.content_hash OR a.reading IS DISTINCT FROM ?
             ORDER BY p.post_key
             """,
-            [model_id, model_version],
+            [model_id, model_version, reading],
         ).fetchall()
 
 
@@ -72,6 +78,7 @@ class TextReader:
     aspects: AspectMatcher
     allowed_areas: frozenset[str]
     complaints: ComplaintAreaModel | None
+    fingerprint: str = ""  # names the rules above: rows read under others are read again
 
     @classmethod
     def from_config(cls, config: Config, scorer: Scorer | None = None) -> TextReader:
@@ -80,7 +87,15 @@ class TextReader:
         complaints = ComplaintAreaModel.load(config.sentiment.complaint_model) if scorer and scorer.embedding_size else None
         if complaints and scorer:
             complaints.check_embedding(scorer.embedding_source)
-        return cls(BrandMatcher(config.brands), AspectMatcher(taxonomy), frozenset(a.id for a in taxonomy), complaints)
+        rules = {  # what decides what a post reads as (not: competitor flags, severities)
+            "brands": [b.model_dump(mode="json", exclude={"competitor"}) for b in config.brands],
+            "areas": [a.model_dump(mode="json", exclude={"severity"}) for a in taxonomy],
+            "complaint_model": complaints.digest() if complaints else None,
+        }
+        fingerprint = hashlib.sha1(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+        return cls(
+            BrandMatcher(config.brands), AspectMatcher(taxonomy), frozenset(a.id for a in taxonomy), complaints, fingerprint
+        )
 
     def read(self, text: str, sentiment: SentimentResult | None = None, official: bool = False) -> dict:
         """Language, script, brands, complaint areas (with polarity) and intents of a cleaned text.
@@ -121,6 +136,7 @@ def analyze_rows(
                 "flags": list(sentiment.flags),
                 "content_hash": content_hash,
                 "analyzed_at": now,
+                "reading": reader.fingerprint,
             }
         )
     return pa.Table.from_pylist(records, schema=ANALYSIS_SCHEMA)
@@ -138,8 +154,8 @@ def write_analysis(db: Path, table: pa.Table, cleaned: dict[str, str]) -> None:
 
 def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: Callable[[int, int], None] | None = None) -> int:
     db = config.warehouse.path
-    rows = pending_posts(db, scorer.model_id, scorer.model_version)
     reader, official = TextReader.from_config(config, scorer), official_accounts(config)
+    rows = pending_posts(db, scorer.model_id, scorer.model_version, reader.fingerprint)
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         cleaned = [clean_text(row[1]) for row in part]  # once: scored, matched and stored

@@ -116,6 +116,12 @@ class ComplaintAreaModel:
         extra = [a for a in self.predict(text, embedding, label) if a in allowed and a not in have]
         return found + [{"aspect": area, "polarity": "negative"} for area in extra]
 
+    def digest(self) -> str:
+        """SHA-1 (12 hex digits) of everything the model predicts with: names these weights."""
+        import hashlib
+
+        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+
     def save(self, path: Path = WEIGHTS_FILE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = asdict(self)

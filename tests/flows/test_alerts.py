@@ -26,7 +26,7 @@ def _history(con, negatives: list[int], positives: int = 6, brand: str = "lumo")
                    SELECT k, 's', 'post', 'https://x.example/' || k, 'a-' || k, d::TIMESTAMPTZ, d, 'text', k FROM h""")
     con.execute(f"""INSERT INTO post_analysis SELECT k, 'm', '1', TRUE, 'zh', 'zh-Hans', ['{brand}'], [], [], label,
                    CASE label WHEN 'negative' THEN 0.9 ELSE 0.05 END, 0.05, CASE label WHEN 'negative' THEN 0.05 ELSE 0.9 END,
-                   [], k, now() FROM h""")
+                   [], k, now(), NULL FROM h""")
     con.execute("DROP TABLE h")
 
 
@@ -88,7 +88,7 @@ def _posts(con, rows: list[tuple[str, int, str, str, list[dict]]]) -> None:
             [key, f"https://x.example/{key}", author, d, d, key],
         )
         con.execute(
-            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], ?, [], ?, 0.5, 0.2, 0.3, [], ?, now())",
+            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], ?, [], ?, 0.5, 0.2, 0.3, [], ?, now(), NULL)",
             [key, aspects, label, key],
         )
 
@@ -161,7 +161,7 @@ def test_response_clock_counts_complaints_left_unanswered_by_official_accounts(c
             [key, f"https://x.example/{key}", thread, author, when, when.date(), key],
         )
         con.execute(
-            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], [], [], ?, 0.9, 0.05, 0.05, [], ?, now())",
+            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], [], [], ?, 0.9, 0.05, 0.05, [], ?, now(), NULL)",
             [key, label, key],
         )
 

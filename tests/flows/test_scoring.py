@@ -22,7 +22,7 @@ def test_post_risk_orders_by_negativity_reach_and_severity(tmp_path):
                 [key, f"https://x.example/{key}", author, DAY, DAY, key, likes],
             )
             con.execute(
-                "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', NULL, ['lumo'], ?, ?, 'negative', ?, 0.05, ?, [], ?, now())",
+                "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', NULL, ['lumo'], ?, ?, 'negative', ?, 0.05, ?, [], ?, now(), NULL)",
                 [key, aspects, intents, p_neg, 0.95 - p_neg, key],
             )
         con.execute("INSERT INTO author_scores VALUES (?, 'lumo', 'influencer', 0.9, 5, 0, 5, 0, 0, 0.5)", [DAY])

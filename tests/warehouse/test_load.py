@@ -105,6 +105,7 @@ def test_reader_refuses_an_older_schema_with_a_clear_message(tmp_path):
         con.execute("DROP TABLE area_corrections")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN skipped_old")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN not_modified")
+        con.execute("ALTER TABLE post_analysis DROP COLUMN reading")
         con.execute("DELETE FROM schema_migrations WHERE version >= 3")
     latest = max(version for version, _, _ in migrations())
     with pytest.raises(WarehouseMissing, match=rf"schema version 2, this koubei needs {latest}; run `koubei run`"), reader(db):

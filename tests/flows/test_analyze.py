@@ -1,0 +1,52 @@
+"""The analyze stage on a copy of the demo warehouse: which posts it reads again, and when."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.analyze import TextReader, analyze_pending, pending_posts
+from flows.config import Brand
+from warehouse.db import reader
+
+pytestmark = pytest.mark.slow  # needs the session's demo warehouse
+
+
+@pytest.fixture(scope="module")
+def scorer(demo_pipeline):
+    from flows.daily import _scorer
+
+    sentiment = demo_pipeline[1].sentiment
+    return _scorer(sentiment.model, sentiment.batch_size, sentiment.threads, sentiment.runtime)
+
+
+def _pending(config, scorer) -> int:
+    fingerprint = TextReader.from_config(config, scorer).fingerprint
+    return len(pending_posts(config.warehouse.path, scorer.model_id, scorer.model_version, fingerprint))
+
+
+def test_a_changed_brand_reaches_the_history_at_the_next_run_and_only_then(warehouse_copy, scorer):
+    config = warehouse_copy.config
+    assert _pending(config, scorer) == 0  # the demo run read everything under these rules
+    with reader(warehouse_copy.db) as con:
+        posts, rows = con.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_analysis)").fetchone()
+        # posts that say "delivery" as a word: the alias added below must find exactly these
+        expected = con.execute(
+            r"SELECT count(*) FROM posts WHERE regexp_matches(lower(text_clean), '(^|[^a-z])delivery([^a-z]|$)')"
+        ).fetchone()[0]
+    assert expected > 0
+
+    # Only what decides what a post reads as counts: a new severity re-reads nothing.
+    severities = [a.model_copy(update={"severity": 4.5}) for a in config.aspect_taxonomy()]
+    assert _pending(config.model_copy(update={"aspects": severities}), scorer) == 0
+
+    watched = Brand(id="delivery_co", name="Delivery Co", aliases={"en": ["delivery"]}, competitor=True)
+    changed = config.model_copy(update={"brands": [*config.brands, watched]})
+    assert _pending(changed, scorer) == posts
+    assert analyze_pending(changed, scorer) == posts
+    assert _pending(changed, scorer) == 0
+    with reader(warehouse_copy.db) as con:
+        found = con.execute(
+            "SELECT count(*) FROM post_analysis WHERE is_current AND list_contains(brands, 'delivery_co')"
+        ).fetchone()[0]
+        assert con.execute("SELECT count(*) FROM post_analysis").fetchone()[0] == rows  # replaced, not added
+    assert found == expected
