@@ -50,6 +50,10 @@ ANALYSIS_SCHEMA = pa.schema(
 )
 
 
+# Bump when code in nlp/text changes what a post reads as (cleaning, matching, the word-list
+# rules): like a config change, it makes the next run read every post again.
+READING_CODE_VERSION = 1
+
 PendingPost = tuple[str, str, str, str, str | None]  # post_key, text_raw, content_hash, source_id, author name
 
 
@@ -88,6 +92,7 @@ class TextReader:
         if complaints and scorer:
             complaints.check_embedding(scorer.embedding_source)
         rules = {  # what decides what a post reads as (not: competitor flags, severities)
+            "code": READING_CODE_VERSION,
             "brands": [b.model_dump(mode="json", exclude={"competitor"}) for b in config.brands],
             "areas": [a.model_dump(mode="json", exclude={"severity"}) for a in taxonomy],
             "complaint_model": complaints.digest() if complaints else None,

@@ -24,6 +24,16 @@ def _pending(config, scorer) -> int:
     return len(pending_posts(config.warehouse.path, scorer.model_id, scorer.model_version, fingerprint))
 
 
+def test_a_new_reading_code_version_reads_every_post_again(warehouse_copy, scorer, monkeypatch):
+    import flows.analyze
+
+    assert _pending(warehouse_copy.config, scorer) == 0
+    monkeypatch.setattr(flows.analyze, "READING_CODE_VERSION", flows.analyze.READING_CODE_VERSION + 1)
+    with reader(warehouse_copy.db) as con:
+        posts = con.execute("SELECT count(*) FROM posts").fetchone()[0]
+    assert _pending(warehouse_copy.config, scorer) == posts
+
+
 def test_a_changed_brand_reaches_the_history_at_the_next_run_and_only_then(warehouse_copy, scorer):
     config = warehouse_copy.config
     assert _pending(config, scorer) == 0  # the demo run read everything under these rules
