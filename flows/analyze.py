@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -54,7 +54,17 @@ ANALYSIS_SCHEMA = pa.schema(
 # rules): like a config change, it makes the next run read every post again.
 READING_CODE_VERSION = 1
 
-PendingPost = tuple[str, str, str, str, str | None]  # post_key, text_raw, content_hash, source_id, author name
+# post_key, text_raw, content_hash, source_id, author name, local day
+PendingPost = tuple[str, str, str, str, str | None, date]
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """What an analyze run did: how many posts it read, and their days, whose stored scores
+    (author scores, post risk) are out of date until those days are scored again."""
+
+    posts: int
+    days: tuple[date, ...]
 
 
 def pending_posts(db: Path, model_id: str, model_version: str, reading: str) -> list[PendingPost]:
@@ -63,7 +73,7 @@ def pending_posts(db: Path, model_id: str, model_version: str, reading: str) -> 
     with writer(db) as con:
         return con.execute(
             """
-            SELECT p.post_key, p.text_raw, p.content_hash, p.source_id, au.display_name FROM posts p
+            SELECT p.post_key, p.text_raw, p.content_hash, p.source_id, au.display_name, p.local_day FROM posts p
             LEFT JOIN authors au ON au.author_key = p.author_key
             LEFT JOIN post_analysis a ON a.post_key = p.post_key AND a.model_id = ? AND a.model_version = ?
             WHERE a.post_key IS NULL OR a.content_hash <> p.content_hash OR a.reading IS DISTINCT FROM ?
@@ -126,7 +136,7 @@ def analyze_rows(
     sentiments = scorer.score(cleaned)
     now = datetime.now(UTC)
     records = []
-    for (post_key, _, content_hash, source_id, author), text, sentiment in zip(rows, cleaned, sentiments, strict=True):
+    for (post_key, _, content_hash, source_id, author, _), text, sentiment in zip(rows, cleaned, sentiments, strict=True):
         records.append(
             {
                 "post_key": post_key,
@@ -157,7 +167,9 @@ def write_analysis(db: Path, table: pa.Table, cleaned: dict[str, str]) -> None:
         reapply_corrections(con, list(cleaned))  # an analyst's complaint areas outlive a new model version
 
 
-def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: Callable[[int, int], None] | None = None) -> int:
+def analyze_pending(
+    config: Config, scorer: Scorer, chunk: int = 512, progress: Callable[[int, int], None] | None = None
+) -> Analyzed:
     db = config.warehouse.path
     reader, official = TextReader.from_config(config, scorer), official_accounts(config)
     rows = pending_posts(db, scorer.model_id, scorer.model_version, reader.fingerprint)
@@ -168,4 +180,4 @@ def analyze_pending(config: Config, scorer: Scorer, chunk: int = 512, progress: 
         write_analysis(db, table, {row[0]: text for row, text in zip(part, cleaned, strict=True)})
         if progress:
             progress(min(start + chunk, len(rows)), len(rows))
-    return len(rows)
+    return Analyzed(len(rows), tuple(sorted({row[5] for row in rows})))

@@ -19,7 +19,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows import alerts as alert_rules
 from flows.actions import apply_pending
-from flows.analyze import analyze_pending
+from flows.analyze import Analyzed, analyze_pending
 from flows.collect import crawl_source, load_pending, register_sources, stats_dict
 from flows.config import Config, load_config
 from flows.notify import notify
@@ -62,7 +62,7 @@ def load_task(config_path: str) -> dict:
 
 
 @task(name="analyze")
-def analyze_task(config_path: str) -> int:
+def analyze_task(config_path: str) -> Analyzed:
     config = _config(config_path)
     scorer = _scorer(config.sentiment.model, config.sentiment.batch_size, config.sentiment.threads, config.sentiment.runtime)
     logger = get_run_logger()
@@ -135,7 +135,10 @@ def _pipeline(config_path: str, days: list[date], crawl: bool, flow_name: str) -
                 crawled[source_id] = {"error": str(exc)}
     loaded = load_task(config_path)
     analyzed = analyze_task(config_path)
-    scored = score_task(config_path, days)
+    # Posts read this run (late arrivals, edits, a changed config read again) change their
+    # days' author scores and post risk: those days are scored again too. Alerts stay on the
+    # run's days: history is corrected, not re-alerted.
+    scored = score_task(config_path, sorted(set(days) | set(analyzed.days)))
     alerted = alert_task(config_path, days)
     notified = notify_task(config_path)
     publish_task(config_path)
@@ -149,7 +152,7 @@ def _pipeline(config_path: str, days: list[date], crawl: bool, flow_name: str) -
         "run_id": run_id,
         "crawled": crawled,
         "loaded": loaded,
-        "analyzed": analyzed,
+        "analyzed": analyzed.posts,
         "scored": scored,
         "alerts": alerted,
         "notified": notified,

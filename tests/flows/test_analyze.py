@@ -19,6 +19,12 @@ def scorer(demo_pipeline):
     return _scorer(sentiment.model, sentiment.batch_size, sentiment.threads, sentiment.runtime)
 
 
+def _watching_delivery(config):
+    """The config plus a brand whose alias is a common English word."""
+    watched = Brand(id="delivery_co", name="Delivery Co", aliases={"en": ["delivery"]}, competitor=True)
+    return config.model_copy(update={"brands": [*config.brands, watched]})
+
+
 def _pending(config, scorer) -> int:
     fingerprint = TextReader.from_config(config, scorer).fingerprint
     return len(pending_posts(config.warehouse.path, scorer.model_id, scorer.model_version, fingerprint))
@@ -49,14 +55,38 @@ def test_a_changed_brand_reaches_the_history_at_the_next_run_and_only_then(wareh
     severities = [a.model_copy(update={"severity": 4.5}) for a in config.aspect_taxonomy()]
     assert _pending(config.model_copy(update={"aspects": severities}), scorer) == 0
 
-    watched = Brand(id="delivery_co", name="Delivery Co", aliases={"en": ["delivery"]}, competitor=True)
-    changed = config.model_copy(update={"brands": [*config.brands, watched]})
+    changed = _watching_delivery(config)
     assert _pending(changed, scorer) == posts
-    assert analyze_pending(changed, scorer) == posts
+    analyzed = analyze_pending(changed, scorer)
     assert _pending(changed, scorer) == 0
     with reader(warehouse_copy.db) as con:
         found = con.execute(
             "SELECT count(*) FROM post_analysis WHERE is_current AND list_contains(brands, 'delivery_co')"
         ).fetchone()[0]
         assert con.execute("SELECT count(*) FROM post_analysis").fetchone()[0] == rows  # replaced, not added
+        days = [row[0] for row in con.execute("SELECT DISTINCT local_day FROM posts ORDER BY 1").fetchall()]
     assert found == expected
+    # every day's stored scores are out of date now; the daily flow scores these days again
+    assert analyzed.posts == posts and list(analyzed.days) == days
+
+
+def test_the_days_of_posts_read_again_are_scored_again(warehouse_copy, scorer):
+    from flows.scoring import official_accounts, store_post_risk, store_scores
+    from warehouse.db import writer
+
+    config = warehouse_copy.config
+    changed = _watching_delivery(config)
+    analyzed = analyze_pending(changed, scorer)
+    mentions = _count(warehouse_copy.db, "post_analysis WHERE is_current AND list_contains(brands, 'delivery_co')")
+    risked = "(SELECT DISTINCT post_key FROM post_risk WHERE brand_id = 'delivery_co')"
+    assert mentions > 0 and _count(warehouse_copy.db, risked) == 0  # stored risk predates the brand
+    with writer(warehouse_copy.db) as con:  # what the daily flow's score stage does for those days
+        for day in analyzed.days:
+            store_scores(con, day, official_accounts(changed))
+            store_post_risk(con, day, changed.aspect_severity())
+    assert _count(warehouse_copy.db, risked) == mentions  # the whole history knows the new brand
+
+
+def _count(db, relation: str) -> int:
+    with reader(db) as con:
+        return con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
