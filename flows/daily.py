@@ -23,7 +23,7 @@ from flows.analyze import Analyzed, analyze_pending
 from flows.collect import crawl_source, load_pending, register_sources, stats_dict
 from flows.config import Config, load_config
 from flows.notify import notify
-from flows.scoring import official_accounts, store_post_risk, store_scores
+from flows.scoring import score_days
 from flows.summary import summary_markdown
 from warehouse.db import publish_snapshot, transaction, writer
 
@@ -72,13 +72,8 @@ def analyze_task(config_path: str) -> Analyzed:
 @task(name="score")
 def score_task(config_path: str, days: list[date]) -> int:
     config = _config(config_path)
-    severity = config.aspect_severity()
     with writer(config.warehouse.path) as con:
-        scored = 0
-        for day in days:
-            scored += store_scores(con, day, official_accounts(config))
-            store_post_risk(con, day, severity)
-        return scored
+        return score_days(con, config, days)
 
 
 @task(name="alert")

@@ -19,7 +19,7 @@ one glowing post from outranking a steady advocate.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 import duckdb
@@ -190,3 +190,13 @@ def store_scores(con: duckdb.DuckDBPyConnection, day: date, official: set[tuple[
             with registered(con, scores_df=pa.Table.from_pandas(scores[cols], preserve_index=False)):
                 con.execute(f"INSERT INTO author_scores ({', '.join(cols)}) SELECT {', '.join(cols)} FROM scores_df")
     return len(scores)
+
+
+def score_days(con: duckdb.DuckDBPyConnection, config, days: Iterable[date]) -> int:
+    """The score stage: author scores and post risk of each day; returns the author-score rows."""
+    official, severity = official_accounts(config), config.aspect_severity()
+    scored = 0
+    for day in days:
+        scored += store_scores(con, day, official)
+        store_post_risk(con, day, severity)
+    return scored

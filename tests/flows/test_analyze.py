@@ -71,7 +71,7 @@ def test_a_changed_brand_reaches_the_history_at_the_next_run_and_only_then(wareh
 
 
 def test_the_days_of_posts_read_again_are_scored_again(warehouse_copy, scorer):
-    from flows.scoring import official_accounts, store_post_risk, store_scores
+    from flows.scoring import score_days
     from warehouse.db import writer
 
     config = warehouse_copy.config
@@ -80,10 +80,8 @@ def test_the_days_of_posts_read_again_are_scored_again(warehouse_copy, scorer):
     mentions = _count(warehouse_copy.db, "post_analysis WHERE is_current AND list_contains(brands, 'delivery_co')")
     risked = "(SELECT DISTINCT post_key FROM post_risk WHERE brand_id = 'delivery_co')"
     assert mentions > 0 and _count(warehouse_copy.db, risked) == 0  # stored risk predates the brand
-    with writer(warehouse_copy.db) as con:  # what the daily flow's score stage does for those days
-        for day in analyzed.days:
-            store_scores(con, day, official_accounts(changed))
-            store_post_risk(con, day, changed.aspect_severity())
+    with writer(warehouse_copy.db) as con:  # the daily flow's score stage, on those days
+        score_days(con, changed, analyzed.days)
     assert _count(warehouse_copy.db, risked) == mentions  # the whole history knows the new brand
 
 
