@@ -1,13 +1,16 @@
 """ONNX Runtime int8 inference for the builtin model (``sentiment.runtime: onnx-int8``).
 
-Why: on these AVX2 cores (no VNNI, no bf16) the fp32 pass is near the machine's arithmetic
-limit (docs/decisions.md). ONNX Runtime's dynamic int8 gives ~1.3-1.4x the posts/s of
-torch fp32 on the 6-layer student; torch's own dynamic int8 is as fast but moved more
-labels. The dev-set cost is measured and written in docs/model-card.md.
+Why: the fp32 pass is near the machine's arithmetic limit (docs/decisions.md). ONNX
+Runtime's dynamic int8 gives ~1.4x the posts/s of torch fp32 on the 6-layer student on AVX2
+cores and ~3.4x on cores with AVX-512 VNNI (int8 dot products); torch's own dynamic int8
+moved more labels. The dev-set cost is measured and written in docs/model-card.md.
 
 The transformer layers and heads are exported once per trained part (legacy TorchScript
 exporter: the dynamo one needs onnxscript) and quantized (weights int8 per tensor,
-activations quantized per call, one window per call) into ``$KOUBEI_CACHE/sentiment-int8/``. The word-embedding
+activations quantized per call, one window per call) into ``$KOUBEI_CACHE/sentiment-int8/``. The graph
+takes no attention mask: a window always runs alone and unpadded, so its mask would be all
+ones, and the mask's nodes in the exported graph (broadcasts, Where, IsNaN around the
+attention scores) took ~15% of the int8 run time for nothing. The word-embedding
 lookup stays outside the graph, a numpy gather from the frozen base table: that keeps the
 250,037 x 384 fp32 table (384 MB) out of the file, so building takes seconds and the file is
 ~12 MB.
@@ -25,9 +28,9 @@ import torch
 from torch import nn
 
 from nlp.sentiment.base_build import cache_root
-from nlp.sentiment.model import SentimentClassifier, mean_pool
+from nlp.sentiment.model import SentimentClassifier
 
-FORMAT = "8"  # bump when the exported graph or its quantization changes (old cache files are then ignored)
+FORMAT = "9"  # bump when the exported graph or its quantization changes (old cache files are then ignored)
 OPSET = 17
 # BertModel's node names: a layer's MatMuls, and its feed-forward output (layer.N/output/dense,
 # not attention/output/dense)
@@ -36,16 +39,17 @@ FEED_FORWARD_OUTPUT = re.compile(r"/layer\.\d+/output/dense/MatMul$")
 
 
 class _FromEmbeddings(nn.Module):
-    """The classifier from word embeddings on: position/type embeddings, layers, heads."""
+    """The classifier from word embeddings on: position/type embeddings, layers, heads, for
+    one unpadded window (every token counts, so the pooled state is the plain mean)."""
 
     def __init__(self, model: SentimentClassifier, with_embedding: bool) -> None:
         super().__init__()
         self.model = model
         self.with_embedding = with_embedding
 
-    def forward(self, words: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        states = self.model.encoder(inputs_embeds=words, attention_mask=mask).last_hidden_state
-        return self.model.heads(mean_pool(states, mask), self.with_embedding)
+    def forward(self, words: torch.Tensor) -> torch.Tensor:
+        states = self.model.encoder(inputs_embeds=words).last_hidden_state
+        return self.model.heads(states.mean(1), self.with_embedding)
 
 
 def quantized_model(model: SentimentClassifier, weights_digest: str, with_embedding: bool) -> Path:
@@ -61,7 +65,7 @@ def quantized_model(model: SentimentClassifier, weights_digest: str, with_embedd
 
     target.parent.mkdir(parents=True, exist_ok=True)
     hidden = model.encoder.config.hidden_size
-    example = (torch.zeros((2, 8, hidden)), torch.ones((2, 8), dtype=torch.long))
+    example = (torch.zeros((1, 8, hidden)),)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
         with torch.inference_mode():
@@ -71,9 +75,9 @@ def quantized_model(model: SentimentClassifier, weights_digest: str, with_embedd
                 _FromEmbeddings(model, with_embedding).eval(),
                 example,
                 str(fp32),
-                input_names=["words", "mask"],
+                input_names=["words"],
                 output_names=["out"],
-                dynamic_axes={"words": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "out": {0: "batch"}},
+                dynamic_axes={"words": {0: "batch", 1: "tokens"}, "out": {0: "batch"}},
                 opset_version=OPSET,
                 dynamo=False,
             )
@@ -115,14 +119,15 @@ def int8_matmuls(graph_file: Path) -> list[str]:
 
 
 class Int8Runner:
-    """Callable like the torch model: (ids, mask) -> outputs, through ONNX Runtime int8.
+    """Scores token windows through ONNX Runtime int8: window ids -> the model's outputs.
 
-    Each window runs alone, without its padding: activations are quantized with one scale
-    per call, so in a batch a post's score would depend on its neighbours and on the padding
+    Each window runs alone, without padding: activations are quantized with one scale per
+    call, so in a batch a post's score would depend on its neighbours and on the padding
     (1.2% of labels moved between two batch orders). Windows run in parallel instead, one
     single-threaded call per core (ONNX Runtime releases the GIL): on the bench mix that
     scored ~1.3x the posts/s of one two-threaded call at a time, because the products of a
-    single short window are too small to split across cores.
+    single short window are too small to split across cores. All windows of a call go to
+    the pool at once, longest first, so no core waits for a batch's slowest window.
     """
 
     def __init__(self, model: SentimentClassifier, weights_digest: str, with_embedding: bool, threads: int) -> None:
@@ -136,10 +141,12 @@ class Int8Runner:
         self.word_table = model.encoder.embeddings.word_embeddings.weight.detach().numpy()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="koubei-int8")
 
-    def _one(self, row_ids: np.ndarray, row_mask: np.ndarray) -> np.ndarray:
-        length = int(row_mask.sum())
-        feed = {"words": self.word_table[row_ids[None, :length]], "mask": np.ones((1, length), dtype=np.int64)}
-        return self.session.run(None, feed)[0][0]
+    def _one(self, window: list[int]) -> np.ndarray:
+        return self.session.run(None, {"words": self.word_table[None, window]})[0][0]
 
-    def __call__(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(np.stack(list(self.pool.map(self._one, ids.numpy(), mask.numpy()))))
+    def __call__(self, windows: list[list[int]]) -> np.ndarray:
+        longest_first = sorted(range(len(windows)), key=lambda k: -len(windows[k]))
+        rows = list(self.pool.map(self._one, [windows[k] for k in longest_first]))
+        outputs = np.empty((len(windows), rows[0].shape[0] if rows else 0), dtype=np.float64)
+        outputs[longest_first] = rows
+        return outputs

@@ -153,25 +153,29 @@ class Scorer:
             parts = self._windows(ids)
             n_windows.append(len(parts))
             windows.extend((i, self._wrap(w)) for w in parts)
-        order = sorted(range(len(windows)), key=lambda k: len(windows[k][1]))
-        window_logits = np.zeros((len(windows), self._n_outputs()), dtype=np.float64)
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            width = max(len(windows[k][1]) for k in batch)
-            ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, k in enumerate(batch):
-                seq = windows[k][1]
-                ids[row, : len(seq)] = torch.tensor(seq)
-                mask[row, : len(seq)] = 1
-            window_logits[batch] = self._logits(ids, mask).double().numpy()
+        window_logits = self._window_outputs([seq for _, seq in windows])
         sums = np.zeros((len(texts), self._n_outputs()))
         weights = np.zeros(len(texts))
         for k, (i, seq) in enumerate(windows):
             sums[i] += window_logits[k] * len(seq)
             weights[i] += len(seq)
         return sums / np.maximum(weights, 1)[:, None], [n > 1 for n in n_windows]
+
+    def _window_outputs(self, windows: list[list[int]]) -> np.ndarray:
+        """The model's outputs per window: length-sorted batches with dynamic padding."""
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k]))
+        outputs = np.zeros((len(windows), self._n_outputs()), dtype=np.float64)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(windows[k]) for k in batch)
+            ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, k in enumerate(batch):
+                ids[row, : len(windows[k])] = torch.tensor(windows[k])
+                mask[row, : len(windows[k])] = 1
+            outputs[batch] = self._logits(ids, mask).double().numpy()
+        return outputs
 
     def _n_outputs(self) -> int:
         return (3 if self.label_matrix is None else self.label_matrix.shape[0]) + self.embedding_size
@@ -237,9 +241,11 @@ class BuiltinScorer(Scorer):
             log.warning("int8 runtime unavailable (%s: %s); scoring in torch fp32", type(exc).__name__, exc)
             return None
 
+    def _window_outputs(self, windows: list[list[int]]) -> np.ndarray:
+        # int8 windows run one by one, unpadded (nlp/sentiment/int8_runtime.py says why)
+        return self.int8(windows) if self.int8 is not None else super()._window_outputs(windows)
+
     def _logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        if self.int8 is not None:
-            return self.int8(ids, mask)
         return self.model.forward_with_embedding(ids, mask) if self.embedding_size else self.model(ids, mask)
 
 
