@@ -12,7 +12,7 @@ committed) and learns three things at once: the teacher's softened probabilities
 gold labels, and the base e5 sentence embedding (through its own small embedding head),
 which the complaint-area model reads; so one shallow pass serves both.
 
-    koubei model bundle artifacts/sentiment-bundle      # where ../shared/data is
+    koubei model bundle [--out artifacts/sentiment-bundle]   # where ../shared/data is
     python -m nlp.sentiment.distill BUNDLE_DIR OUT_DIR [--students 4,6] [--limit N]
                                                         # anywhere with torch + transformers
 
