@@ -48,6 +48,7 @@ st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="str
 
 st.subheader(ctx.t("drill_down"))
 aspect = st.selectbox(ctx.t("complaint_area"), order, key="complaints-aspect")
-posts = read.search_posts(ctx.db, read.PostFilter(brand=brand, aspect=aspect, label="negative", start=start, end=end))
+# the posts the bar counts: a complaint in this area, mixed posts whose overall label is not negative included
+posts = read.search_posts(ctx.db, read.PostFilter(brand=brand, complaint=aspect, start=start, end=end))
 st.text(f"{len(posts)} {ctx.t('results')}")
 posts_table(posts[["published_at", "source", "author", "p_negative", "aspects", "url", "text_clean"]], key="complaints-posts")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from flows.actions import apply_pending
 from tests.dashboard.conftest import HOSTILE_TEXT, add_hostile_post
+from warehouse import read
 from warehouse.db import reader, snapshot_path, writer
 
 pytestmark = pytest.mark.slow
@@ -129,7 +130,15 @@ def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, ti
         assert len(at.get("vega_lite_chart")) == 3
     if page.endswith("complaints.py"):
         assert at.selectbox(key="complaints-aspect").options[0] == "delivery"  # the burst's top complaint area
-        assert len(at.dataframe[0].value) > 0
+        # the drill-down lists exactly the posts the bar counts, mixed posts read as positive included
+        start, end = at.date_input(key="complaints-period").value
+        pareto = read.complaint_pareto(dashboard_warehouse.db, "lumo", start, end).set_index("aspect")["count"]
+        listed = at.dataframe[0].value
+        assert len(listed) == pareto["delivery"] and f"{pareto['delivery']} posts found" in " ".join(_texts(at))
+        labels = read.search_posts(
+            dashboard_warehouse.db, read.PostFilter(brand="lumo", complaint="delivery", start=start, end=end)
+        )
+        assert set(labels["label"]) > {"negative"}
     if page.endswith("people.py"):
         advocates = at.dataframe[0].value
         assert len(advocates) > 0 and advocates["score"].is_monotonic_decreasing
