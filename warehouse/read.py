@@ -233,15 +233,14 @@ class PostFilter:
     source: str | None = None
     language: str | None = None
     label: str | None = None
-    aspect: str | None = None
-    start: date | None = None
-    end: date | None = None
-    contains: str | None = None  # plain substring, matched case-insensitively in raw or clean text
-    post_key: str | None = None
     # A complaint area: the post holds it with negative polarity, whatever the post's overall
     # label, which is what the Pareto counts ("delivery was slow, the food was great" is a
     # delivery complaint in a positive post).
     complaint: str | None = None
+    start: date | None = None
+    end: date | None = None
+    contains: str | None = None  # plain substring, matched case-insensitively in raw or clean text
+    post_key: str | None = None
 
 
 def _like_pattern(text: str | None) -> str | None:
@@ -263,15 +262,13 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
            LEFT JOIN authors au USING (author_key)
            WHERE (? IS NULL OR list_contains(a.brands, ?)) AND (? IS NULL OR p.source_id = ?)
              AND (? IS NULL OR a.language = ?) AND (? IS NULL OR a.label = ?)
-             AND (? IS NULL OR list_contains([x.aspect FOR x IN a.aspects], ?))
              AND (? IS NULL OR list_contains([x.aspect FOR x IN a.aspects IF x.polarity = 'negative'], ?))
              AND (? IS NULL OR p.local_day >= ?) AND (? IS NULL OR p.local_day <= ?)
              AND (? IS NULL OR p.text_raw ILIKE ? ESCAPE '\\' OR p.text_clean ILIKE ? ESCAPE '\\')
              AND (? IS NULL OR p.post_key = ?)
            ORDER BY p.published_at DESC NULLS LAST, p.post_key LIMIT ?""",
         [
-            *(f.brand, f.brand, f.source, f.source, f.language, f.language, f.label, f.label, f.aspect, f.aspect),
-            *(f.complaint, f.complaint),
+            *(f.brand, f.brand, f.source, f.source, f.language, f.language, f.label, f.label, f.complaint, f.complaint),
             *(f.start, f.start, f.end, f.end, pattern, pattern, pattern, f.post_key, f.post_key, limit),
         ],
     )

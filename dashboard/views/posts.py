@@ -105,7 +105,16 @@ def _filters(ctx: Context) -> read.PostFilter:
     def pick(value: str) -> str | None:
         return None if value == any_ else value
 
-    return read.PostFilter(pick(brand), pick(source), pick(language), pick(label), pick(aspect), start, end, contains or None)
+    return read.PostFilter(
+        brand=pick(brand),
+        source=pick(source),
+        language=pick(language),
+        label=pick(label),
+        complaint=pick(aspect),  # posts complaining about the area, as the Complaints page counts them
+        start=start,
+        end=end,
+        contains=contains or None,
+    )
 
 
 def _detail(ctx: Context, post: pd.Series, place: str) -> None:

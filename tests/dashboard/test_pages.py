@@ -157,6 +157,13 @@ def test_filters_narrow_the_posts(dashboard_warehouse):
     found = at.dataframe[0].value
     assert 0 < len(found) < 200
     assert all("泄露" in text or "洩露" in text for text in found["text_clean"])
+    # the area filter finds complaints in it, as the Pareto counts them
+    start, end = at.date_input(key="posts-period").value
+    same = read.search_posts(
+        dashboard_warehouse.db, read.PostFilter(brand="lumo", complaint="privacy", start=start, end=end, contains="泄露")
+    )
+    assert len(same) == len(found)
+    assert all({"aspect": "privacy", "polarity": "negative"} in list(areas) for areas in same["aspects"])
 
 
 def test_viewers_get_no_runs_page(dashboard_warehouse):
