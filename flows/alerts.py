@@ -6,6 +6,9 @@ evidence posts. Rules read one day at a time, so a backtest replays them day by 
 Lifecycle: open -> acknowledged -> resolved | dismissed. The same brand and rule
 firing again within the cooldown updates the existing alert (one episode, one alert);
 a resolved one is reopened; a dismissed one stays quiet until the cooldown passes.
+An episode keeps the reason of its latest day and of its strongest one (peak_day,
+peak_reason; v_open_alerts.explanation reads both), so an alert that peaked days ago
+does not show only its fading tail.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class AlertCandidate:
     reason: str
     thresholds: dict
     evidence: list[str] = field(default_factory=list)
+    # How strong the day's signal was, in the rule's own terms (only days of one alert are
+    # compared): the alert keeps the reason of its strongest day beside its latest one.
+    strength: float = 0.0
 
 
 def _daily_negatives(con: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> dict[date, tuple[int, int]]:
@@ -101,6 +107,7 @@ def coordinated_posting(con, brand: str, day: date, rules: AlertRules) -> AlertC
         f"most of them new, appeared within 48 hours up to {day}.",
         {"min_authors": rules.coordinated_min_authors, "similarity": 0.6, "window_hours": 48, "new_account_days": 7},
         members[:30],
+        strength=len(biggest.members),
     )
 
 
@@ -132,6 +139,7 @@ def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandid
         list(
             dict.fromkeys(_evidence(con, brand, day) + [m.key for c in _coordinated(con, brand, day, rules) for m in c.members])
         )[:30],
+        strength=today / threshold,
     )
 
 
@@ -158,16 +166,18 @@ def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertC
             "baseline_share": round(base_share, 3),
         },
         _evidence(con, brand, day),
+        strength=share - base_share,
     )
 
 
 def _authors_alert(brand: str, rule: str, day: date, who: str, rows: list[tuple], thresholds: dict) -> AlertCandidate | None:
-    """A medium alert naming the authors of ``rows`` (post_key, display name, ...), or None."""
+    """A medium alert naming the authors of ``rows`` (post_key, display name, score), or None;
+    its strength is the highest score (influence or advocacy) among them."""
     if not rows:
         return None
     names = ", ".join(dict.fromkeys(r[1] for r in rows))
     reason = f"{who} {names} posted negatively about {brand} on {day}."
-    return AlertCandidate(brand, rule, day, "medium", reason, thresholds, [r[0] for r in rows])
+    return AlertCandidate(brand, rule, day, "medium", reason, thresholds, [r[0] for r in rows], max(r[2] for r in rows))
 
 
 def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
@@ -227,6 +237,7 @@ def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> Al
         f"{len(rows)} negative post(s) about {brand.id} from {complaint_day} got no reply from an official account within {hours:g} hours.",
         {"response_clock_hours": hours, "official_accounts": [f"{s}:{n}" for s, n in pairs]},
         [r[0] for r in rows][:30],
+        strength=len(rows),
     )
 
 
@@ -253,7 +264,7 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> Al
             best = (aspect, share - base, share, base, n, posts)
     if best is None:
         return None
-    aspect, _, share, base, n, posts = best
+    aspect, jump, share, base, n, posts = best
     return AlertCandidate(
         brand,
         "emerging_complaint_area",
@@ -268,6 +279,7 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> Al
             "baseline_share": round(base, 3),
         },
         posts[:30],
+        strength=jump,
     )
 
 
@@ -342,7 +354,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
     now = datetime.now(UTC)
     for c in candidates:
         existing = con.execute(
-            """SELECT alert_id, status, severity, evidence FROM alerts
+            """SELECT alert_id, status, severity, evidence, peak_day, peak_strength FROM alerts
                WHERE brand_id = ? AND rule = ? AND last_day >= ? AND day <= ?
                ORDER BY last_day DESC LIMIT 1""",
             [c.brand_id, c.rule, c.day - timedelta(days=cooldown_days), c.day],
@@ -351,7 +363,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
         if existing is None:
             alert_id = _alert_id(c.brand_id, c.rule, c.day.isoformat())
             con.execute(
-                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
                 [
                     alert_id,
                     c.brand_id,
@@ -365,12 +377,15 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                     c.evidence,
                     now,
                     now,
+                    c.day,
+                    c.reason,
+                    c.strength,
                 ],
             )
             _event(con, alert_id, "koubei", None, "open", f"rule {c.rule} fired")
             counts["opened"] += 1
             continue
-        alert_id, status, severity, evidence = existing
+        alert_id, status, severity, evidence, peak_day, peak_strength = existing
         if status == "dismissed":
             counts["suppressed"] += 1
             continue
@@ -378,12 +393,26 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
         new_severity = max(severity, c.severity, key=SEVERITY_RANK.__getitem__)
         changed = merged != list(evidence) or new_severity != severity
         con.execute(
-            """UPDATE alerts SET last_day = greatest(last_day, ?), severity = ?, evidence = ?,
-                      reason = CASE WHEN ? > last_day THEN ? ELSE reason END,
-                      updated_at = CASE WHEN ? THEN ? ELSE updated_at END,
+            """UPDATE alerts SET last_day = greatest(last_day, $day), severity = $severity, evidence = $evidence,
+                      reason = CASE WHEN $day > last_day THEN $reason ELSE reason END,
+                      peak_day = CASE WHEN $stronger THEN $day ELSE peak_day END,
+                      peak_reason = CASE WHEN $stronger THEN $reason ELSE peak_reason END,
+                      peak_strength = CASE WHEN $stronger THEN $strength ELSE peak_strength END,
+                      updated_at = CASE WHEN $changed THEN $now ELSE updated_at END,
                       status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END
-               WHERE alert_id = ?""",
-            [c.day, new_severity, merged, c.day, c.reason, changed or status == "resolved", now, alert_id],
+               WHERE alert_id = $alert_id""",
+            {
+                "day": c.day,
+                "severity": new_severity,
+                "evidence": merged,
+                "reason": c.reason,
+                "strength": c.strength,
+                # a stronger day, or the same peak day read again (a rerun keeps it current)
+                "stronger": peak_strength is None or c.strength > peak_strength or c.day == peak_day,
+                "changed": changed or status == "resolved",
+                "now": now,
+                "alert_id": alert_id,
+            },
         )
         if status == "resolved":
             _event(con, alert_id, "koubei", "resolved", "open", f"rule {c.rule} fired again on {c.day}")

@@ -334,7 +334,9 @@ def alerts_list(config: ConfigOpt = DEFAULT_CONFIG) -> None:
     from warehouse.db import reader
 
     with reader(_load(config).warehouse.path) as con:
-        result = con.execute("SELECT alert_id, severity, brand, rule, status, day, last_day, reason FROM v_open_alerts")
+        result = con.execute(
+            "SELECT alert_id, severity, brand, rule, status, day, last_day, explanation AS reason FROM v_open_alerts"
+        )
         writer = csv.writer(sys.stdout)
         writer.writerow([d[0] for d in result.description])
         writer.writerows(result.fetchall())

@@ -74,8 +74,9 @@ def send(target: Notification, alert: dict, timeout: float = 10) -> None:
 
 def due_alerts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = con.execute(
-        """SELECT alert_id, brand_id, rule, severity, status, reason, evidence, day FROM alerts
-           WHERE status = 'open' AND coalesce(notified_state, '') <> severity || ':' || status"""
+        """SELECT a.alert_id, a.brand_id, a.rule, a.severity, a.status, v.explanation, a.evidence, a.day
+           FROM alerts a JOIN v_open_alerts v USING (alert_id)
+           WHERE a.status = 'open' AND coalesce(a.notified_state, '') <> a.severity || ':' || a.status"""
     ).fetchall()
     cols = ["alert_id", "brand_id", "rule", "severity", "status", "reason", "evidence", "day"]
     return [dict(zip(cols, r, strict=True)) for r in rows]

@@ -18,7 +18,7 @@ def summary_tables(db: Path) -> dict[str, list[tuple]]:
                 """SELECT brand, sum(negative), sum(total), round(sum(negative) / sum(total), 3)
                    FROM v_daily_sentiment GROUP BY brand ORDER BY brand"""
             ).fetchall(),
-            "alerts": con.execute("SELECT severity, brand, rule, day, last_day, reason FROM v_open_alerts").fetchall(),
+            "alerts": con.execute("SELECT severity, brand, rule, day, last_day, explanation FROM v_open_alerts").fetchall(),
             "advocates": con.execute(
                 "SELECT brand, author, source, round(advocacy, 3) FROM v_advocates WHERE advocacy > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY advocacy DESC) <= 3 ORDER BY brand, advocacy DESC"
             ).fetchall(),
@@ -40,7 +40,7 @@ def summary_markdown(db: Path) -> str:
         [
             _table("Posts per source and language", ["source", "language", "posts"], t["posts"]),
             _table("Negative share per brand", ["brand", "negative", "posts", "share"], t["negative_share"]),
-            _table("Open alerts", ["severity", "brand", "rule", "first day", "latest day", "latest reason"], t["alerts"]),
+            _table("Open alerts", ["severity", "brand", "rule", "first day", "latest day", "reason"], t["alerts"]),
             _table("Top advocates", ["brand", "author", "source", "advocacy"], t["advocates"]),
             _table("Top detractors", ["brand", "author", "source", "detraction"], t["detractors"]),
         ]

@@ -76,7 +76,7 @@ def open_alerts(db: Path) -> pd.DataFrame:
     the oldest evidence post for a response_clock alert (its clock ran from there), else when the alert opened."""
     return query(
         db,
-        """SELECT a.alert_id, a.severity, a.brand, a.rule, a.status, a.day, a.last_day, a.reason,
+        """SELECT a.alert_id, a.severity, a.brand, a.rule, a.status, a.day, a.last_day, a.explanation AS reason,
                   CAST(a.thresholds AS VARCHAR) AS thresholds, a.evidence, len(a.evidence) AS evidence_posts,
                   a.opened_at, a.updated_at,
                   CASE WHEN a.rule = 'response_clock'

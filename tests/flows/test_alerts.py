@@ -79,6 +79,34 @@ def test_spike_episode_is_one_alert_and_a_resolved_one_reopens(con):
     assert [h[0] for h in history] == ["open", "acknowledged", "resolved", "open"]
 
 
+def test_an_episode_keeps_its_worst_day_beside_its_latest(con):
+    _history(con, [2] * 21 + [12, 20, 11])
+    for i in (21, 22, 23, 22):  # the last one: day 22 read again, as a rerun does
+        con.execute("BEGIN")
+        alerts.apply(con, [_fires(con, i)], RULES.cooldown_days)
+        con.execute("COMMIT")
+    peak_day, last_day, reason, explanation = con.execute(
+        "SELECT peak_day, last_day, reason, explanation FROM v_open_alerts"
+    ).fetchone()
+    assert (peak_day, last_day) == (DAY0 + timedelta(days=22), DAY0 + timedelta(days=23))
+    assert reason.startswith("11 negative posts")
+    assert explanation.startswith("Worst day: 20 negative posts about lumo on 2026-10-23")
+    assert explanation.endswith(reason)
+    # the summary and the notification read the same explanation
+    from flows.notify import due_alerts
+
+    assert due_alerts(con)[0]["reason"] == explanation
+
+
+def test_a_one_day_alert_reads_its_reason_alone(con):
+    _history(con, [2] * 21 + [20])
+    con.execute("BEGIN")
+    alerts.apply(con, [_fires(con, 21)], RULES.cooldown_days)
+    con.execute("COMMIT")
+    reason, explanation = con.execute("SELECT reason, explanation FROM v_open_alerts").fetchone()
+    assert explanation == reason and reason.startswith("20 negative posts")
+
+
 def _posts(con, rows: list[tuple[str, int, str, str, list[dict]]]) -> None:
     """rows of (post_key, day index, author, label, aspects) about lumo."""
     for key, day, author, label, aspects in rows:
