@@ -16,8 +16,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from crawlers.demo_site.demo_config import demo_brands_config
 from nlp.sentiment.datasets import load_all, to_traditional
+from nlp.text.intents import match_intents
 from nlp.text.language import detect_language, detect_script
-from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+from nlp.text.matching import AspectMatcher, BrandMatcher
 from nlp.text.normalize import clean_text
 
 

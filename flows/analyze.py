@@ -22,8 +22,9 @@ from flows.corrections import reapply_corrections
 from flows.scoring import official_accounts
 from nlp.complaints.model import ComplaintAreaModel
 from nlp.sentiment.scorer import Scorer, SentimentResult
+from nlp.text.intents import match_intents
 from nlp.text.language import detect_language, detect_script
-from nlp.text.matching import AspectMatcher, BrandMatcher, match_intents
+from nlp.text.matching import AspectMatcher, BrandMatcher
 from nlp.text.normalize import clean_text
 from warehouse.db import registered, transaction, writer
 
@@ -52,7 +53,7 @@ ANALYSIS_SCHEMA = pa.schema(
 
 # Bump when code in nlp/text changes what a post reads as (cleaning, matching, the word-list
 # rules): like a config change, it makes the next run read every post again.
-READING_CODE_VERSION = 1
+READING_CODE_VERSION = 2  # 2: intent cues rewritten (nlp/text/intents.py)
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]
@@ -116,7 +117,8 @@ class TextReader:
         """Language, script, brands, complaint areas (with polarity) and intents of a cleaned text.
 
         A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
-        posts (``official``) name complaint areas without being complaints, so they get none."""
+        posts (``official``) name complaint areas and refunds without being complaints or a
+        customer's churn, so they get no areas and no intents."""
         language = detect_language(text)
         areas = [] if official else self.aspects.match(text)
         if self.complaints and sentiment is not None and not official:
@@ -126,7 +128,7 @@ class TextReader:
             "script": detect_script(text) if language == "zh" else None,
             "brands": self.brands.match(text),
             "aspects": areas,
-            "intents": match_intents(text),
+            "intents": [] if official else match_intents(text),
         }
 
 

@@ -446,10 +446,11 @@ def matching_eval(
     errors: Annotated[bool, typer.Option(help="Also list every false hit and miss.")] = False,
     model: Annotated[bool, typer.Option(help="Also score word lists + the complaint-area model (aspects+model).")] = True,
 ) -> None:
-    """Precision and recall of brand matching and complaint-area detection on a labelled set.
+    """Precision and recall of brand matching, complaint-area detection and intents on a labelled set
+    (each post counts for the tasks it is labelled for).
 
-    matching_real_*.jsonl label real reviews from ../shared/data by reference (their text is
-    read from there); the other sets carry their text."""
+    matching_real_*.jsonl and intents_real_*.jsonl label real reviews from ../shared/data by
+    reference (their text is read from there); the other sets carry their text."""
     from nlp.text.evaluate import evaluate, load_labelled
     from nlp.text.matching import AspectMatcher, BrandMatcher
 

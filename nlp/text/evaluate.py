@@ -1,9 +1,11 @@
-"""Precision and recall of brand matching and complaint-area detection on a labelled set.
+"""Precision and recall of brand matching, complaint-area detection and intents on labelled sets.
 
-A labelled post is ``{"text", "script", "brands": [ids], "aspects": [ids]}``, where
-``aspects`` are the complaint areas a reader marks as complained about (a post without
-``aspects`` is labelled for brands only and counts for brands only). Scores are micro
-averages over (post, brand) and (post, complaint area) pairs, overall and per script.
+A labelled post is ``{"text", "script", "brands": [ids], "aspects": [ids], "intents": [ids]}``,
+where ``aspects`` are the complaint areas a reader marks as complained about and ``intents``
+what the writer states (churn_or_escalation, recommend). A post counts only for the tasks
+it is labelled for (a set labelled for brands only leaves complaint areas out). Scores are
+micro averages over (post, brand), (post, complaint area) and (post, intent) pairs, overall
+and per script.
 
 Real customer text from the third-party sets in ../shared/data is labelled by reference,
 ``{"source", "sha1", ...}`` in place of ``"text"``: the text is read from the set at
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlp.text.intents import INTENTS, match_intents
 from nlp.text.matching import AspectMatcher, BrandMatcher
 
 
@@ -104,19 +107,26 @@ def load_labelled_sets(paths: Sequence[Path]) -> list[dict]:
 def evaluate(
     posts: Sequence[dict], brands: BrandMatcher, aspects: AspectMatcher, model_areas: Sequence[Sequence[str]] | None = None
 ) -> dict[str, dict[str, Score]]:
-    """{"brands": {"all": Score, "zh-Hans": Score, ...}, "aspects": {...}}; with ``model_areas``
-    (the complaint-area model's areas per post) also "aspects+model": word lists and model."""
-    tasks = ("brands", "aspects") if model_areas is None else ("brands", "aspects", "aspects+model")
-    result: dict[str, dict[str, Score]] = {task: {} for task in tasks}
+    """{"brands": {"all": Score, "zh-Hans": Score, ...}, "aspects": {...}, ...}: each task over
+    the posts labelled for it. With ``model_areas`` (the complaint-area model's areas per post)
+    also "aspects+model": word lists and model. Intents are scored one by one ("intent
+    churn_or_escalation", "intent recommend"), as their uses differ (risk, advocacy)."""
+    result: dict[str, dict[str, Score]] = {}
     for n, post in enumerate(posts):
-        predicted = {"brands": set(brands.match(post["text"]))}
-        if "aspects" in post:  # sets labelled for brands only leave the complaint areas out
-            found = aspects.match(post["text"])
-            predicted["aspects"] = {a["aspect"] for a in found if a["polarity"] == "negative"}
-        if model_areas is not None and "aspects" in post:
-            predicted["aspects+model"] = predicted["aspects"] or set(model_areas[n])  # the model fills gaps only
-        for task in predicted:
-            gold = set(post["brands" if task == "brands" else "aspects"])
+        text = post["text"]
+        judged: dict[str, tuple[set[str], set[str]]] = {}  # task -> (gold, predicted)
+        if "brands" in post:
+            judged["brands"] = set(post["brands"]), set(brands.match(text))
+        if "aspects" in post:
+            found = {a["aspect"] for a in aspects.match(text) if a["polarity"] == "negative"}
+            judged["aspects"] = set(post["aspects"]), found
+            if model_areas is not None:
+                judged["aspects+model"] = set(post["aspects"]), found or set(model_areas[n])  # the model fills gaps only
+        if "intents" in post:
+            stated = match_intents(text)
+            for intent in INTENTS:
+                judged[f"intent {intent}"] = {intent} & set(post["intents"]), {intent} & set(stated)
+        for task, (gold, predicted) in judged.items():
             for group in ("all", post["script"]):
-                result[task].setdefault(group, Score()).add(post["text"], gold, predicted[task])
+                result.setdefault(task, {}).setdefault(group, Score()).add(text, gold, predicted)
     return result

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from nlp.text.english import lemma_form
 from nlp.text.language import to_simplified
@@ -27,26 +26,6 @@ CONTEXT_CHARS = 20  # an exclude_context word this close to a hit rejects it ("e
 _NEGATORS = ("不", "没", "沒", "没有", "沒有", "无", "無", "未", "别", "not ", "no ", "never ")
 PAIR_GAP = 12  # a target and a problem word this close (in characters) within one clause make a hit
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
-
-CHURN = (
-    "再也不买",
-    "再也不用",
-    "退款",
-    "投诉",
-    "12315",
-    "黑猫投诉",
-    "曝光",
-    "维权",
-    "卸载",
-    "switching to",
-    "switch to",
-    "cancel my subscription",
-    "chargeback",
-    "lawsuit",
-    "never again",
-    "uninstall",
-)
-RECOMMEND = ("推荐", "回购", "安利", "would recommend", "highly recommend", "recommend it")
 
 
 def canonical(text: str) -> str:
@@ -230,21 +209,3 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
 def _negated(clause: str, position: int) -> bool:
     before = clause[max(0, position - 4) : position]
     return any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS)
-
-
-@lru_cache(maxsize=64)
-def _phrase_forms(phrases: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(lemma_form(canonical(p)) for p in phrases)
-
-
-def match_intents(text: str, churn: Sequence[str] = CHURN, recommend: Sequence[str] = RECOMMEND) -> list[str]:
-    form = lemma_form(canonical(text))
-    churn_forms, recommend_forms = _phrase_forms(tuple(churn)), _phrase_forms(tuple(recommend))
-    intents = []
-    if any(w in form for w in churn_forms):
-        intents.append("churn_or_escalation")
-    if any(w in form for w in recommend_forms) and not any(
-        n + w in form for w in recommend_forms for n in ("不", "不会", "not ", "never ")
-    ):
-        intents.append("recommend")
-    return intents

@@ -84,6 +84,8 @@ def test_complaint_areas_exclude_official_replies_and_include_the_model(pipeline
     apology, negative = "很抱歉快递太慢了，已为您退款", SentimentResult("negative", 0.9, 0.05, 0.05)
     reader = TextReader.from_config(config)
     assert reader.read(apology, negative)["aspects"] and reader.read(apology, negative, official=True)["aspects"] == []
+    # 退款 from the brand is its answer, not a customer's escalation
+    assert reader.read(apology, negative)["intents"] and reader.read(apology, negative, official=True)["intents"] == []
     words = AspectMatcher(config.aspect_taxonomy())
     customers = [r for r in rows if (r[0], r[1]) not in official]
     from_model = [r for r in customers if {a["aspect"] for a in r[4]} - {a["aspect"] for a in words.match(r[2] or "")}]

@@ -3,7 +3,7 @@ import pytest
 from flows.config import parse_config
 from nlp.text.english import lemma_form
 from nlp.text.language import detect_language, detect_script
-from nlp.text.matching import CONTEXT_CHARS, AspectMatcher, BrandMatcher, match_intents
+from nlp.text.matching import CONTEXT_CHARS, AspectMatcher, BrandMatcher
 from nlp.text.normalize import clean_text
 
 CONFIG = parse_config(
@@ -123,8 +123,6 @@ def test_english_is_matched_on_spacy_lemmas():
     aspects = AspectMatcher(CONFIG.aspect_taxonomy())
     assert {"aspect": "price_billing", "polarity": "negative"} in aspects.match("They charge me twice every month")
     assert aspects.match("The delivery wasn't late") == [{"aspect": "delivery", "polarity": "positive"}]
-    assert match_intents("I cancelled my subscription yesterday") == ["churn_or_escalation"]
-    assert match_intents("I would not recommend it") == []
 
 
 def test_problem_words_count_only_next_to_a_target_of_their_area():
@@ -135,12 +133,6 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
     assert aspects.match("客服说会回电，结果再也没消息") == [{"aspect": "customer_service", "polarity": "negative"}]
     # one problem word shared by two areas goes to the nearer target
     assert aspects.match("Lumo raised the membership price") == [{"aspect": "price_billing", "polarity": "negative"}]
-
-
-def test_intents():
-    assert match_intents("再也不买了，已经投诉到12315") == ["churn_or_escalation"]
-    assert match_intents("强烈推荐，回购无数次") == ["recommend"]
-    assert match_intents("I will cancel my subscription") == ["churn_or_escalation"]
 
 
 def test_seed_003_loses_its_pinyin_and_keeps_real_parentheses(seeds_dir):

@@ -1,0 +1,58 @@
+"""Intent cues (nlp/text/intents.py): what they catch, and the traps they must not fall into.
+Their precision and recall on real reviews are in tests/nlp/test_matching_eval.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.text.intents import match_intents
+
+CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intents"),
+    [
+        ("再也不买了，已经投诉到12315", CHURN),
+        ("送了两个小时，以后不会再点了", CHURN),
+        ("以後不會再訂他家了", CHURN),  # Traditional reads as Simplified
+        ("第一次使用，也是最后一次使用", CHURN),
+        ("漏电，已申请退货", CHURN),
+        ("颜色发错了，要换货还得寄回去", CHURN),
+        ("最后只好申请平台介入", CHURN),
+        ("I cancelled my subscription yesterday", CHURN),
+        ("I will never buy a Lumo product again", CHURN),
+        ("I returned it and asked for my money back", CHURN),
+        ("Won't be ordering from them again", CHURN),
+        ("强烈推荐，回购无数次", RECOMMEND),
+        ("很好吃，下次还来", RECOMMEND),
+        ("很不错值得购买", RECOMMEND),  # 不 in 不错 does not negate what follows
+        ("第二次购买了，还是一样好", RECOMMEND),
+        ("I highly recommend this camera", RECOMMEND),
+        ("Liked it enough to buy another", RECOMMEND),
+        ("味道一般，不会再买了，不推荐", CHURN),
+    ],
+)
+def test_stated_intents(text, intents):
+    assert match_intents(text) == intents
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "妈妈再也不用担心我吃得到处都是了",  # 再也不用担心: praise
+        "所以不得不再买了一本",  # had to buy another copy
+        "京东推荐的平板外套，真的渣渣",  # someone else's recommendation
+        "朋友推荐我买的，结果很失望",
+        "不推荐，太难吃",
+        "不值得购买",
+        "I would not recommend it",
+        "I can't recommend it",
+        "No issue at all with the battery",  # "sue" is not in "issue"
+        "京东无条件退货，很放心",  # a return policy praised, not a dispute
+        "my only complaint is the size",  # a complaint in the review, not a filed one
+        "",
+    ],
+)
+def test_traps_state_nothing(text):
+    assert match_intents(text) == []
