@@ -81,6 +81,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "search": ("Text contains", "文本包含"),
     "sentiment": ("Sentiment", "情感"),
     "aspect": ("Complaint area", "投诉领域"),
+    "intent": ("Intent", "意图"),
     "any": ("(any)", "（全部）"),
     "results": ("posts found (newest first, at most 200)", "条帖子（按时间倒序，最多 200 条）"),
     "post": ("Post", "帖子"),

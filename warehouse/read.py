@@ -237,6 +237,7 @@ class PostFilter:
     # label, which is what the Pareto counts ("delivery was slow, the food was great" is a
     # delivery complaint in a positive post).
     complaint: str | None = None
+    intent: str | None = None  # churn_or_escalation or recommend (nlp/text/intents.py)
     start: date | None = None
     end: date | None = None
     contains: str | None = None  # plain substring, matched case-insensitively in raw or clean text
@@ -263,12 +264,14 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
            WHERE (? IS NULL OR list_contains(a.brands, ?)) AND (? IS NULL OR p.source_id = ?)
              AND (? IS NULL OR a.language = ?) AND (? IS NULL OR a.label = ?)
              AND (? IS NULL OR list_contains([x.aspect FOR x IN a.aspects IF x.polarity = 'negative'], ?))
+             AND (? IS NULL OR list_contains(a.intents, ?))
              AND (? IS NULL OR p.local_day >= ?) AND (? IS NULL OR p.local_day <= ?)
              AND (? IS NULL OR p.text_raw ILIKE ? ESCAPE '\\' OR p.text_clean ILIKE ? ESCAPE '\\')
              AND (? IS NULL OR p.post_key = ?)
            ORDER BY p.published_at DESC NULLS LAST, p.post_key LIMIT ?""",
         [
             *(f.brand, f.brand, f.source, f.source, f.language, f.language, f.label, f.label, f.complaint, f.complaint),
+            *(f.intent, f.intent),
             *(f.start, f.start, f.end, f.end, pattern, pattern, pattern, f.post_key, f.post_key, limit),
         ],
     )

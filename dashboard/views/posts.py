@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.common import Context, context, mark_terms, period_picker, posts_table, safe_url, selected_row, show_freshness
 from flows.actions import AreaCorrection, pending_actions, record_correction
 from flows.corrections import CorrectionError
+from nlp.text.intents import INTENTS
 from nlp.text.matching import AspectMatcher
 from warehouse import read
 
@@ -96,11 +97,13 @@ def _filters(ctx: Context) -> read.PostFilter:
     source = row1[1].selectbox(ctx.t("sources"), [any_, *read.sources(ctx.db)], key="posts-source")
     language = row1[2].selectbox(ctx.t("languages"), [any_, "zh", "en", "other"], key="posts-language")
     label = row1[3].selectbox(ctx.t("sentiment"), [any_, "negative", "neutral", "positive"], key="posts-label")
-    row2 = st.columns([1, 1, 2])
+    row2 = st.columns([1, 1, 1, 2])
     aspect = row2[0].selectbox(ctx.t("aspect"), [any_, *(a.id for a in ctx.config.aspect_taxonomy())], key="posts-aspect")
-    with row2[1]:
+    # churn or escalation: the posts a PR team answers first (退款, 投诉到12315, chargeback)
+    intent = row2[1].selectbox(ctx.t("intent"), [any_, *INTENTS], key="posts-intent")
+    with row2[2]:
         start, end = period_picker(ctx, "posts-period", default_days=3650)
-    contains = row2[2].text_input(ctx.t("search"), key="posts-contains", max_chars=200)
+    contains = row2[3].text_input(ctx.t("search"), key="posts-contains", max_chars=200)
 
     def pick(value: str) -> str | None:
         return None if value == any_ else value
@@ -111,6 +114,7 @@ def _filters(ctx: Context) -> read.PostFilter:
         language=pick(language),
         label=pick(label),
         complaint=pick(aspect),  # posts complaining about the area, as the Complaints page counts them
+        intent=pick(intent),
         start=start,
         end=end,
         contains=contains or None,
@@ -128,6 +132,7 @@ def _detail(ctx: Context, post: pd.Series, place: str) -> None:
         st.text(ctx.t("cleaned"))
         st.code(mark_terms(post["text_clean"] or "", _terms(ctx, post)), language=None, wrap_lines=True)
     st.text(_provenance(ctx, post, read.area_correction(ctx.db, post["post_key"])))
+    st.text(f"{ctx.t('intent')}: {', '.join(post['intents'] if post['intents'] is not None else []) or '—'}")
     _correction_form(ctx, post, place)
     url = safe_url(post["url"])
     if url:

@@ -166,6 +166,18 @@ def test_filters_narrow_the_posts(dashboard_warehouse):
     assert all({"aspect": "privacy", "polarity": "negative"} in list(areas) for areas in same["aspects"])
 
 
+def test_intent_filter_finds_the_posts_that_threaten_to_leave_or_escalate(dashboard_warehouse):
+    at = _login("demo-admin").switch_page("views/posts.py").run()
+    at.selectbox(key="posts-intent").select("churn_or_escalation").run()
+    assert not at.exception
+    found = at.dataframe[0].value
+    assert 0 < len(found) < 200
+    start, end = at.date_input(key="posts-period").value
+    same = read.search_posts(dashboard_warehouse.db, read.PostFilter(intent="churn_or_escalation", start=start, end=end))
+    assert len(same) == len(found)
+    assert all("churn_or_escalation" in list(intents) for intents in same["intents"])
+
+
 def test_viewers_get_no_runs_page(dashboard_warehouse):
     at = _login("demo-viewer")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
