@@ -63,10 +63,13 @@ CHURN_OR_ESCALATION = _cues(
     "12315",
     "消协",
     "消费者协会",
-    "工商",
+    Cue("工商", unless_followed_by=("银行",)),  # ICBC, the bank a payment went through
     "市场监管",
     "介入",
-    "曝光",
+    # a camera's exposure (曝光补偿, 自动曝光) is no exposé
+    Cue(
+        "曝光", unless_followed_by=("补偿", "度", "时间", "模式", "准", "过度", "不足"), unless_preceded_by=("自动", "长", "多重")
+    ),
     "维权",
     "索赔",
     "起诉",

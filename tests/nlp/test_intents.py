@@ -20,6 +20,8 @@ CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
         ("漏电，已申请退货", CHURN),
         ("颜色发错了，要换货还得寄回去", CHURN),
         ("最后只好申请平台介入", CHURN),
+        ("要去工商投诉他们", CHURN),
+        ("这种事就该让媒体曝光", CHURN),
         ("I cancelled my subscription yesterday", CHURN),
         ("I will never buy a Lumo product again", CHURN),
         ("I returned it and asked for my money back", CHURN),
@@ -51,6 +53,8 @@ def test_stated_intents(text, intents):
         "No issue at all with the battery",  # "sue" is not in "issue"
         "京东无条件退货，很放心",  # a return policy praised, not a dispute
         "my only complaint is the size",  # a complaint in the review, not a filed one
+        "自动对焦、曝光补偿都很好用",  # a camera's exposure
+        "用工商银行的卡付的款，很方便",  # ICBC
         "",
     ],
 )
