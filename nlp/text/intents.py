@@ -16,12 +16,11 @@ in negative reviews; 下次还是 "next time I'd rather", not 下次还会, so o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
 from nlp.text.english import lemma_form
-from nlp.text.matching import canonical
+from nlp.text.matching import Term, canonical, phrase_term
 
 INTENTS = ("churn_or_escalation", "recommend")
 
@@ -150,28 +149,21 @@ _EN_NEGATORS = {"not", "never", "no"}
 
 
 @cache
-def _pattern(phrase: str) -> tuple[str, re.Pattern[str]]:
-    """The phrase's matching form (a plain substring test skips most regex calls) and pattern."""
-    form = lemma_form(canonical(phrase))
-    if re.fullmatch(r"[\w\s.&'-]+", phrase, re.ASCII):
-        return form, re.compile(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])")
-    return form, re.compile(re.escape(form))
+def _term(phrase: str) -> Term:
+    return phrase_term("", phrase)
 
 
-def _negated(form: str, start: int) -> bool:
-    before = form[:start].rstrip()
+def _negated(before: str) -> bool:
+    before = before.rstrip()
     return before.endswith(_ZH_NEGATORS) or bool(_EN_NEGATORS & set(before.split()[-3:]))
 
 
 def _said(form: str, cue: Cue, negatable: bool) -> bool:
-    literal, pattern = _pattern(cue.phrase)
-    if literal not in form:
-        return False
-    for match in pattern.finditer(form):
+    for match in _term(cue.phrase).finditer(form):
         before, after = form[: match.start()], form[match.end() :]
         if after.startswith(cue.unless_followed_by) or before.endswith(cue.unless_preceded_by):
             continue
-        if negatable and _negated(form, match.start()):
+        if negatable and _negated(before):
             continue
         return True
     return False

@@ -60,7 +60,8 @@ class TermIndex:
         return [self.terms[p] for p in positions]
 
 
-def _term(key: str, alias: str) -> Term:
+def phrase_term(key: str, alias: str) -> Term:
+    """A phrase's matching form and pattern: canonical, lemmatized, Latin ones at word boundaries."""
     form = lemma_form(canonical(alias))
     if re.fullmatch(r"[\w\s.&'-]+", alias, re.ASCII):
         return Term(key, form, re.compile(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])"))
@@ -169,7 +170,7 @@ class AspectMatcher:
         for aspect in aspects:
             for kind, table in tables.items():
                 for words in (getattr(aspect, kind, None) or {}).values():
-                    table.extend(_term(aspect.id, word) for word in words)
+                    table.extend(phrase_term(aspect.id, word) for word in words)
         self.terms, self.targets, self.problems = (TermIndex(tables[kind]) for kind in ("terms", "targets", "problems"))
 
     def match(self, text: str) -> list[dict[str, str]]:
