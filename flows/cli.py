@@ -494,19 +494,35 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
 
         scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size, with_embeddings=True, runtime=cfg.sentiment.runtime)
     reader = TextReader.from_config(cfg, scorer)
+    bad_lines = []
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-            text = clean_text(str(record["text"]))
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise UserError(f"line {n} is not a JSON object with a text field") from None
+        record = _text_record(line)
+        if record is None:
+            # One bad line must not cost the lines after it: say which, carry on, fail at the end.
+            console.print(f"line {n} is not a JSON object with a text field (a string or null); skipped")
+            bad_lines.append(n)
+            continue
+        text = clean_text(record["text"] or "")
         result = scorer.score([text])[0] if scorer else None
         record |= {"text_clean": text, **reader.read(text, result)}
         if result:
             record |= result.as_dict()
         print(json.dumps(record, ensure_ascii=False))
+    if bad_lines:
+        raise UserError(f"{len(bad_lines)} line(s) skipped: {', '.join(map(str, bad_lines[:20]))}")
+
+
+def _text_record(line: str) -> dict | None:
+    """The JSON object on ``line`` if its "text" is a string or null, else None."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(record, dict) or "text" not in record or not isinstance(record["text"], str | None):
+        return None
+    return record
 
 
 @model_app.command("build")

@@ -100,8 +100,14 @@ def test_analyze_adds_language_brands_aspects_intents(tmp_path):
     assert (zh["language"], zh["script"], zh["brands"], zh["intents"]) == ("zh", "zh-Hant", ["lumo"], ["churn_or_escalation"])
     assert {"aspect": "delivery", "polarity": "negative"} in zh["aspects"]
     assert (en["language"], en["brands"]) == ("en", ["lumo"]) and {"aspect": "privacy", "polarity": "negative"} in en["aspects"]
-    bad = runner.invoke(app, ["analyze", "--config", str(config)], input="not json\n")
-    assert bad.exit_code == 2 and "line 1 is not a JSON object" in bad.output
+    # A bad line is named and skipped; the lines around it still come out, and the exit code says so.
+    mixed = 'not json\n{"text": null}\n[1, 2]\n{"text": 5}\n{"text": "Lumo support never answers"}\n'
+    bad = runner.invoke(app, ["analyze", "--config", str(config)], input=mixed)
+    assert bad.exit_code == 2
+    assert "line 1 is not a JSON object" in bad.stderr and "3 line(s) skipped: 1, 3, 4" in bad.stderr
+    empty, support = [json.loads(line) for line in bad.stdout.splitlines()]
+    assert (empty["text_clean"], empty["language"], empty["aspects"]) == ("", "other", [])
+    assert support["brands"] == ["lumo"] and {"aspect": "customer_service", "polarity": "negative"} in support["aspects"]
 
 
 @pytest.mark.slow
