@@ -115,6 +115,9 @@ def test_aspects_with_negation_and_contrast():
     # 服务态度 names the topic, not a verdict: praise of it is no staff complaint
     assert aspects.match("服务态度好，速度快，值得表扬") == []
     assert aspects.match("骑手服务态度太差") == [{"aspect": "staff_attitude", "polarity": "negative"}]
+    # a verdict on after-sales service is a service complaint; 差 inside 色差 or 差不多 is not a verdict
+    assert aspects.match("手机还行，但是售后太差了") == [{"aspect": "customer_service", "polarity": "negative"}]
+    assert aspects.match("没有色差，尺码差不多，客服很耐心") == []
 
 
 def test_english_is_matched_on_spacy_lemmas():
