@@ -118,6 +118,10 @@ def test_aspects_with_negation_and_contrast():
     # a verdict on after-sales service is a service complaint; 差 inside 色差 or 差不多 is not a verdict
     assert aspects.match("手机还行，但是售后太差了") == [{"aspect": "customer_service", "polarity": "negative"}]
     assert aspects.match("没有色差，尺码差不多，客服很耐心") == []
+    # mild complaints inside praise count (labelling rule), and 不会 negates like 不
+    assert aspects.match("挺好吃的，就是有点贵") == [{"aspect": "price_billing", "polarity": "negative"}]
+    assert aspects.match("味道不错，就是送的有点慢") == [{"aspect": "delivery", "polarity": "negative"}]
+    assert aspects.match("玩游戏完全不会发烫") == [{"aspect": "product_quality", "polarity": "positive"}]
 
 
 def test_english_is_matched_on_spacy_lemmas():
