@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.sentiment.datasets import NEGATIVE, NEUTRAL, POSITIVE, Example, load_all, to_traditional, with_traditional_share
-from nlp.sentiment.model import DISTILL_REPORT, WEIGHTS_DIR, read_meta
+from nlp.sentiment.model import DISTILL_REPORT, REFINE_REPORT, WEIGHTS_DIR, read_meta
 from nlp.sentiment.scorer import DEFAULT_RUNTIME, INT8_VERSION, RUNTIMES, SentimentModelError
 
 TARGETS = {
@@ -195,8 +195,7 @@ def _card(results, ece, table, speed, baseline_train, cap, wall) -> str:
         f"calibration temperature {meta.temperature} overall"
         + "".join(f", {lang} {t}" for lang, t in meta.language_temperatures.items())
         + " (per language, fitted on the calibration split: `koubei model calibrate`)",
-        f"- Training: {meta.train_examples} examples, seed {meta.seed}, {meta.train_wall_seconds} s on {meta.train_device}"
-        + (" (the whole distillation run: the teacher and every student below)" if meta.encoder_layers else ""),
+        _training_line(meta),
         "- Data and splits: see docs/data-card.md. Every number below is on held-out dev rows never used for training or calibration.",
         f"- Runtime: `{DEFAULT_RUNTIME}` by default (config `sentiment.runtime`; int8 except the lower layers' "
         "feed-forward outputs, `nlp/sentiment/int8_runtime.py`); the exact `torch` fp32 reference is the last column below.",
@@ -237,7 +236,40 @@ def _card(results, ece, table, speed, baseline_train, cap, wall) -> str:
     ]
     lines += [f"| {b} | {n} | {c:.3f} | {a:.3f} |" for b, n, c, a in table]
     lines += ["", f"Baselines were trained on {baseline_train} examples (a per-source cap of the same training split).", ""]
-    return "\n".join(lines + _distillation_section(meta))
+    return "\n".join(lines + _distillation_section(meta) + _refinement_section())
+
+
+def _training_line(meta, refine_file: Path = WEIGHTS_DIR / REFINE_REPORT) -> str:
+    if refine_file.exists():
+        return (
+            f"- Training: distilled on a GPU (below), then refined on {meta.train_device} in {meta.train_wall_seconds} s "
+            f"by an English-only teacher (`koubei model refine`, seed {meta.seed}; section at the end)"
+        )
+    return f"- Training: {meta.train_examples} examples, seed {meta.seed}, {meta.train_wall_seconds} s on {meta.train_device}" + (
+        " (the whole distillation run: the teacher and every student below)" if meta.encoder_layers else ""
+    )
+
+
+def _refinement_section(report_file: Path = WEIGHTS_DIR / REFINE_REPORT) -> list[str]:
+    """The English refinement as it measured itself on the calibration split (bundle token
+    limit, temperature 1): the student before, the English teacher, the student after."""
+    if not report_file.exists():
+        return []
+    report = json.loads(report_file.read_text())
+    columns = ("student_before", "english_teacher", "student_after")
+    lines = [
+        "## Refinement: an English-only teacher",
+        "",
+        f"From `{report_file.name}` (`koubei model refine`, {report['wall_seconds']} s on CPU; calibration split, "
+        "rows truncated to the bundle's token limit, no temperature). The teacher is taught and scored on English only.",
+        "",
+        "| calibration set | student before | English teacher | student after |",
+        "|---|---|---|---|",
+    ]
+    for name in report["student_before"]:
+        cells = [f"{report[c][name]:.4f}" if name in report[c] else "—" for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 def _trained_part(meta) -> str:

@@ -24,6 +24,7 @@ from torch import nn
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DISTILL_REPORT = "distill-report.json"  # what the distillation run measured (teacher and students)
+REFINE_REPORT = "refine-report.json"  # what an English refinement measured (nlp.sentiment.refine)
 PREFIX = "query: "  # e5 models expect a role prefix; "query:" is e5's choice for classification
 
 

@@ -4,32 +4,13 @@ from __future__ import annotations
 
 import json
 import random
-from collections import defaultdict
 
 import numpy as np
 import pytest
 import torch
 
-from nlp.sentiment.bundle import TokenizedSplit, export_bundle
+from nlp.sentiment.bundle import TokenizedSplit
 from nlp.sentiment.distill import PREFIX_TOKENS, UNLABELLED, Recipe, augmented, load_bundle, run, spread_layers
-
-
-@pytest.fixture(scope="module")
-def few_examples():
-    from nlp.sentiment.datasets import load_all
-
-    by_cell = defaultdict(list)
-    for e in load_all():
-        by_cell[(e.source, e.split)].append(e)
-    rng = random.Random(3)
-    return [e for rows in by_cell.values() for e in rng.sample(rows, min(8, len(rows)))]
-
-
-@pytest.fixture(scope="module")
-def bundle_dir(tmp_path_factory, few_examples):
-    directory = tmp_path_factory.mktemp("bundle")
-    export_bundle(directory, few_examples)
-    return directory
 
 
 def test_bundle_rebuilds_the_base_encoder_exactly(bundle_dir, few_examples):
