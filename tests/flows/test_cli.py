@@ -25,6 +25,7 @@ def test_every_command_has_help():
         ["model", "train", "--help"],
         ["model", "eval", "--help"],
         ["model", "predict", "--help"],
+        ["model", "refine", "--help"],
     ):
         result = runner.invoke(app, command)
         assert result.exit_code == 0, (command, result.output)
@@ -40,6 +41,7 @@ def test_every_command_has_help():
             ["backfill", "--from", "yesterday", "--to", "2026-11-01", "--config", "koubei.example.yaml"],
             "is not a date; use YYYY-MM-DD",
         ),
+        (["model", "refine", "/nonexistent/bundle", "/tmp/refined"], "holds no bundle; write one with `koubei model bundle"),
     ],
 )
 def test_user_errors_are_one_clear_line(args, message):
