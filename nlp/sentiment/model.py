@@ -208,15 +208,20 @@ def load_classifier(
     ``forward_with_embedding`` (the complaint-area model reads the base e5 embedding)."""
     import copy
 
-    from safetensors.torch import load_file
-
     meta = read_meta(directory)
     model = load_base_classifier(base_dir, meta.top_layers, meta.encoder_layers, meta.embedding_head)
     if keep_base_top and not meta.embedding_head:
         model.base_top = copy.deepcopy(model.encoder.encoder.layer[model.split_layer :])
+    load_trained_part(model, directory)
+    return model.eval(), meta
+
+
+def load_trained_part(model: SentimentClassifier, directory: Path) -> None:
+    """Swap a trained part's layers and heads into ``model``; refuse one that does not fit."""
+    from safetensors.torch import load_file
+
     trained = {k: v.float() for k, v in load_file(directory / "trained_part.safetensors").items()}
     unknown, absent = set(trained) - set(model.state_dict()), set(model.trainable_state()) - set(trained)
     if unknown or absent:
         raise ValueError(f"trained part does not fit the base model: {sorted(unknown or absent)[:3]}")
     model.load_state_dict(trained, strict=False)
-    return model.eval(), meta

@@ -40,7 +40,15 @@ from torch.nn import functional as F
 from nlp.sentiment import distill
 from nlp.sentiment.base_build import bert_from_tensors
 from nlp.sentiment.bundle import TokenizedSplit
-from nlp.sentiment.model import REFINE_REPORT, WEIGHTS_DIR, SentimentClassifier, read_meta, save_trained_part, shallower
+from nlp.sentiment.model import (
+    REFINE_REPORT,
+    WEIGHTS_DIR,
+    SentimentClassifier,
+    load_trained_part,
+    read_meta,
+    save_trained_part,
+    shallower,
+)
 from nlp.sentiment.train import seed_everything
 
 ENGLISH = ("sst2", "customer_reviews_cr", "tweeteval_val")
@@ -75,15 +83,12 @@ def rows_of(split: TokenizedSplit, english: bool) -> list[int]:
 
 def load_student(bundle: distill.Bundle, directory: Path) -> SentimentClassifier:
     """A shipped distilled student on the bundle's compact vocabulary."""
-    from safetensors.torch import load_file
-
     meta = read_meta(directory)
     if not (meta.embedding_head and meta.encoder_layers):
         raise ValueError(f"{directory} is not a distilled student (refine needs one)")
     base = bert_from_tensors(bundle.header, bundle.tensors, bundle.pad_id)
     student = SentimentClassifier(shallower(base, meta.encoder_layers), meta.encoder_layers, embedding_head=True)
-    state = {k: v.float() for k, v in load_file(directory / "trained_part.safetensors").items()}
-    student.load_state_dict(state, strict=False)
+    load_trained_part(student, directory)
     return student.eval()
 
 
