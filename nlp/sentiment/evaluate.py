@@ -242,7 +242,7 @@ def _card(results, ece, table, speed, baseline_train, cap, wall) -> str:
 def _training_line(meta, refine_file: Path = WEIGHTS_DIR / REFINE_REPORT) -> str:
     if refine_file.exists():
         return (
-            f"- Training: distilled on a GPU (below), then refined on {meta.train_device} in {meta.train_wall_seconds} s "
+            f"- Training: distilled (below), then refined on {meta.train_device} in {meta.train_wall_seconds} s "
             f"by an English-only teacher (`koubei model refine`, seed {meta.seed}; section at the end)"
         )
     return f"- Training: {meta.train_examples} examples, seed {meta.seed}, {meta.train_wall_seconds} s on {meta.train_device}" + (

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torch.nn import functional as F
@@ -73,6 +74,12 @@ class RefineRecipe:
     seed: int = 13
 
 
+class Refined(NamedTuple):
+    model: SentimentClassifier
+    calib: dict[str, float]  # calibration-split figures of the epoch kept
+    rows: int  # rows taught per epoch (English, their variants, the Chinese sample)
+
+
 def subset(split: TokenizedSplit, rows: Sequence[int]) -> TokenizedSplit:
     return TokenizedSplit([split.ids[i] for i in rows], split.labels[list(rows)], [split.sources[i] for i in rows])
 
@@ -92,12 +99,16 @@ def load_student(bundle: distill.Bundle, directory: Path) -> SentimentClassifier
     return student.eval()
 
 
+def teacher_shell(bundle: distill.Bundle) -> SentimentClassifier:
+    """The 12-layer base with a fresh three-class head, on the bundle's compact vocabulary."""
+    return SentimentClassifier(bert_from_tensors(bundle.header, bundle.tensors, bundle.pad_id), top_layers=12)
+
+
 def english_teacher(bundle: distill.Bundle, recipe: RefineRecipe, log: Callable[[str], None]) -> SentimentClassifier:
     """The whole 12-layer base fine-tuned on the English training rows (source-weighted)."""
     seed_everything(recipe.seed)
     train = subset(bundle.splits["train"], rows_of(bundle.splits["train"], english=True))
-    base = bert_from_tensors(bundle.header, bundle.tensors, bundle.pad_id).eval()
-    teacher = SentimentClassifier(base, top_layers=12)
+    teacher = teacher_shell(bundle)
     fit_recipe = replace(distill.Recipe(seed=recipe.seed), batch_size=recipe.teacher_batch)
     labels = torch.as_tensor(train.labels)
     loss = distill.teacher_loss(fit_recipe, labels)
@@ -111,7 +122,7 @@ def refine(
     teacher: SentimentClassifier,
     recipe: RefineRecipe,
     log: Callable[[str], None],
-) -> SentimentClassifier:
+) -> Refined:
     seed_everything(recipe.seed)
     train, pad = bundle.splits["train"], bundle.pad_id
     english = subset(train, rows_of(train, english=True))
@@ -140,17 +151,20 @@ def refine(
         cosine = F.cosine_similarity(model.embedding_head(pooled), embeddings[rows], dim=1).mean()
         return recipe.kd_weight * soft + (1 - recipe.kd_weight) * hard + (1 - cosine)
 
-    refined, best, best_score = copy.deepcopy(student), None, float("-inf")
+    refined, best = copy.deepcopy(student), None
     for epoch in range(recipe.student_epochs):
         fit_recipe = replace(distill.Recipe(seed=recipe.seed + epoch), batch_size=recipe.student_batch)
         distill.fit(refined, transfer, loss_of, 1, recipe.student_lr, fit_recipe, pad, CPU, log)
         figures = distill.scores(refined, bundle.splits["calib"], pad, CPU)
-        score = sum(figures.values()) / len(figures)
-        log(f"epoch {epoch}: calibration split {figures} (mean {score:.4f})")
-        if score > best_score:
-            best, best_score = copy.deepcopy(refined).eval(), score
+        log(f"epoch {epoch}: calibration split {figures} (mean {_mean(figures):.4f})")
+        if best is None or _mean(figures) > _mean(best.calib):
+            best = Refined(copy.deepcopy(refined).eval(), figures, len(transfer.ids))
     assert best is not None
     return best
+
+
+def _mean(figures: dict[str, float]) -> float:
+    return sum(figures.values()) / len(figures)
 
 
 def run(
@@ -164,7 +178,7 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     teacher_file = out_dir / "english-teacher.pt"
     if teacher_file.exists():
-        teacher = SentimentClassifier(bert_from_tensors(bundle.header, bundle.tensors, pad), top_layers=12)
+        teacher = teacher_shell(bundle)
         teacher.load_state_dict(torch.load(teacher_file, map_location=CPU))
         teacher.eval()
         log(f"teacher read from {teacher_file}")
@@ -179,7 +193,7 @@ def run(
     }
     log(f"calibration split: student {report['student_before']}, English teacher {report['english_teacher']}")
     refined = refine(bundle, student, teacher, recipe, log)
-    report["student_after"] = distill.scores(refined, calib, pad, CPU)
+    report["student_after"] = refined.calib
     report["wall_seconds"] = round(time.time() - started)
     log(f"refined: {report['student_after']} after {report['wall_seconds']}s")
     shipped = read_meta(WEIGHTS_DIR)
@@ -188,8 +202,9 @@ def run(
         version=f"{shipped.version}.en",
         train_wall_seconds=float(report["wall_seconds"]),
         train_device=distill.device_name(CPU),
+        train_examples=refined.rows,
     )
-    save_trained_part(refined, meta, out_dir / "refined")
+    save_trained_part(refined.model, meta, out_dir / "refined")
     # beside the weights, so that copying the part into nlp/sentiment/weights brings its record (the model card reads it)
     (out_dir / "refined" / REFINE_REPORT).write_text(json.dumps(report, indent=2) + "\n")
     return report

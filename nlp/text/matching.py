@@ -23,8 +23,9 @@ from nlp.text.english import lemma_form
 from nlp.text.language import to_simplified
 
 CONTEXT_CHARS = 20  # an exclude_context word this close to a hit rejects it ("eat an apple", "小米粥")
-# 不会 ("will not": 完全不会发烫, 不会卡顿) ends in 会, so it is listed apart from 不
-_NEGATORS = ("不", "不会", "不會", "没", "沒", "没有", "沒有", "无", "無", "未", "别", "not ", "no ", "never ")
+# Matched on the canonical (Simplified) form. 不会 ("will not": 完全不会发烫, 不会卡顿) ends
+# in 会, so it is listed apart from 不.
+_NEGATORS = ("不", "不会", "没", "没有", "无", "未", "别", "not ", "no ", "never ")
 PAIR_GAP = 12  # a target and a problem word this close (in characters) within one clause make a hit
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 

@@ -47,6 +47,8 @@ def test_refined_student_keeps_its_embedding_space_and_loads_as_the_builtin_scor
     assert json.loads((out / "refined" / "refine-report.json").read_text()) == report  # travels with the weights
     meta, shipped = read_meta(out / "refined"), read_meta(WEIGHTS_DIR)
     assert meta.version == f"{shipped.version}.en" and meta.encoder_layers == shipped.encoder_layers
+    # rows taught: the English ones, one variant each, the Chinese sample (more than the English alone)
+    assert meta.train_examples > 2 * len(rows_of(distill.load_bundle(bundle_dir).splits["train"], english=True))
     bundle = distill.load_bundle(bundle_dir)
     calib = bundle.splits["calib"]
     before, after = load_student(bundle, WEIGHTS_DIR), load_student(bundle, out / "refined")
