@@ -54,7 +54,7 @@ def main() -> None:
         detect_script(text) if language == "zh" else None
         brands.match(text)
         aspects.match(text)
-        match_intents(text)
+        match_intents(text, "positive")  # the longest cue list: loyalty is read in posts that are not negative
     full_s = time.perf_counter() - started
     print(f"{len(texts)} posts on one core")
     print(f"clean_text alone: {clean_s:.1f}s")

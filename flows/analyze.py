@@ -53,7 +53,7 @@ ANALYSIS_SCHEMA = pa.schema(
 
 # Bump when code in nlp/text changes what a post reads as (cleaning, matching, the word-list
 # rules): like a config change, it makes the next run read every post again.
-READING_CODE_VERSION = 2  # 2: intent cues rewritten (nlp/text/intents.py)
+READING_CODE_VERSION = 3  # 2: intent cues rewritten (nlp/text/intents.py); 3: loyalty cues, read with sentiment
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]
@@ -128,7 +128,7 @@ class TextReader:
             "script": detect_script(text) if language == "zh" else None,
             "brands": self.brands.match(text),
             "aspects": areas,
-            "intents": [] if official else match_intents(text),
+            "intents": [] if official else match_intents(text, sentiment.label if sentiment else None),
         }
 
 

@@ -423,18 +423,27 @@ def clean() -> None:
 LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data"
 
 
-def _complaint_model_areas(texts: list[str], allowed: set[str], runtime: str) -> list[list[str]]:
-    """The complaint-area model's areas per text (builtin scorer's embedding and label)."""
+def _builtin_model_outputs(
+    texts: list[str], allowed: set[str], runtime: str, with_areas: bool
+) -> tuple[list[str], list[list[str]] | None]:
+    """The builtin sentiment model's label per text and, ``with_areas``, the complaint-area
+    model's areas per text (read from the same pass: its embedding and label)."""
     from nlp.complaints.model import ComplaintAreaModel
     from nlp.sentiment.scorer import BuiltinScorer
 
-    complaints = ComplaintAreaModel.load()
-    if complaints is None:
+    complaints = ComplaintAreaModel.load() if with_areas else None
+    if with_areas and complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
-    scorer = BuiltinScorer(with_embeddings=True, runtime=runtime)
-    complaints.check_embedding(scorer.embedding_source)
+    scorer = BuiltinScorer(with_embeddings=with_areas, runtime=runtime)
     results = scorer.score(texts)
-    return [[a for a in complaints.predict(t, r.embedding, r.label) if a in allowed] for t, r in zip(texts, results, strict=True)]
+    labels = [r.label for r in results]
+    if complaints is None:
+        return labels, None
+    complaints.check_embedding(scorer.embedding_source)
+    areas = [
+        [a for a in complaints.predict(t, r.embedding, r.label) if a in allowed] for t, r in zip(texts, results, strict=True)
+    ]
+    return labels, areas
 
 
 @app.command("matching-eval")
@@ -444,7 +453,13 @@ def matching_eval(
     config: Annotated[Path, typer.Option("--config", "-c", help="Brands (and aspects) to match.")] = LABELLED_MATCHING
     / "matching_brands.yaml",
     errors: Annotated[bool, typer.Option(help="Also list every false hit and miss.")] = False,
-    model: Annotated[bool, typer.Option(help="Also score word lists + the complaint-area model (aspects+model).")] = True,
+    model: Annotated[
+        bool,
+        typer.Option(
+            help="Read the posts with the builtin sentiment model: also score word lists + the complaint-area "
+            "model (aspects+model), and count loyalty as a recommendation where the post does not read negative."
+        ),
+    ] = True,
 ) -> None:
     """Precision and recall of brand matching, complaint-area detection and intents on a labelled set
     (each post counts for the tasks it is labelled for).
@@ -460,9 +475,11 @@ def matching_eval(
     posts = load_labelled(data)
     taxonomy = cfg.aspect_taxonomy()
     texts = [p["text"] for p in posts]
-    with_areas = model and any("aspects" in p for p in posts)  # not for a set labelled for brands only
-    model_areas = _complaint_model_areas(texts, {a.id for a in taxonomy}, cfg.sentiment.runtime) if with_areas else None
-    result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas)
+    labels, model_areas = None, None
+    if model and any("aspects" in p or "intents" in p for p in posts):  # not for a set labelled for brands only
+        with_areas = any("aspects" in p for p in posts)
+        labels, model_areas = _builtin_model_outputs(texts, {a.id for a in taxonomy}, cfg.sentiment.runtime, with_areas)
+    result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas, labels)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
     for task, groups in result.items():
         for group, score in sorted(groups.items()):

@@ -105,12 +105,18 @@ def load_labelled_sets(paths: Sequence[Path]) -> list[dict]:
 
 
 def evaluate(
-    posts: Sequence[dict], brands: BrandMatcher, aspects: AspectMatcher, model_areas: Sequence[Sequence[str]] | None = None
+    posts: Sequence[dict],
+    brands: BrandMatcher,
+    aspects: AspectMatcher,
+    model_areas: Sequence[Sequence[str]] | None = None,
+    sentiment_labels: Sequence[str] | None = None,
 ) -> dict[str, dict[str, Score]]:
     """{"brands": {"all": Score, "zh-Hans": Score, ...}, "aspects": {...}, ...}: each task over
     the posts labelled for it. With ``model_areas`` (the complaint-area model's areas per post)
     also "aspects+model": word lists and model. Intents are scored one by one ("intent
-    churn_or_escalation", "intent recommend"), as their uses differ (risk, advocacy)."""
+    churn_or_escalation", "intent recommend"), as their uses differ (risk, advocacy); with
+    ``sentiment_labels`` (the sentiment model's label per post) loyalty counts as in production
+    (nlp/text/intents.py), without them it does not count."""
     result: dict[str, dict[str, Score]] = {}
     for n, post in enumerate(posts):
         text = post["text"]
@@ -123,7 +129,7 @@ def evaluate(
             if model_areas is not None:
                 judged["aspects+model"] = set(post["aspects"]), found or set(model_areas[n])  # the model fills gaps only
         if "intents" in post:
-            stated = match_intents(text)
+            stated = match_intents(text, sentiment_labels[n] if sentiment_labels else None)
             for intent in INTENTS:
                 judged[f"intent {intent}"] = {intent} & set(post["intents"]), {intent} & set(stated)
         for task, (gold, predicted) in judged.items():

@@ -86,6 +86,9 @@ def test_complaint_areas_exclude_official_replies_and_include_the_model(pipeline
     assert reader.read(apology, negative)["aspects"] and reader.read(apology, negative, official=True)["aspects"] == []
     # 退款 from the brand is its answer, not a customer's escalation
     assert reader.read(apology, negative)["intents"] and reader.read(apology, negative, official=True)["intents"] == []
+    # Loyalty is read with the post's sentiment: a recommendation in praise, nothing in a complaint
+    loyal, positive = "经常点他家，很好吃", SentimentResult("positive", 0.05, 0.05, 0.9)
+    assert reader.read(loyal, positive)["intents"] == ["recommend"] and reader.read(loyal, negative)["intents"] == []
     words = AspectMatcher(config.aspect_taxonomy())
     customers = [r for r in rows if (r[0], r[1]) not in official]
     from_model = [r for r in customers if {a["aspect"] for a in r[4]} - {a["aspect"] for a in words.match(r[2] or "")}]

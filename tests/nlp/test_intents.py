@@ -29,7 +29,11 @@ CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
         ("强烈推荐，回购无数次", RECOMMEND),
         ("很好吃，下次还来", RECOMMEND),
         ("很不错值得购买", RECOMMEND),  # 不 in 不错 does not negate what follows
-        ("第二次购买了，还是一样好", RECOMMEND),
+        ("好吃，明天还定", RECOMMEND),
+        ("质量不错，建议购买", RECOMMEND),
+        ("以后不会点了", CHURN),
+        ("屏裂了，以后不敢买了", CHURN),
+        ("开不了机，已申请换机器", CHURN),
         ("I highly recommend this camera", RECOMMEND),
         ("Liked it enough to buy another", RECOMMEND),
         ("味道一般，不会再买了，不推荐", CHURN),
@@ -49,6 +53,8 @@ def test_stated_intents(text, intents):
         "不推荐，太难吃",
         "不值得购买",
         "I would not recommend it",
+        "不知道以后还会不会光临了",  # 以后还会 asked, not promised
+        "不建议购买",
         "I can't recommend it",
         "No issue at all with the battery",  # "sue" is not in "issue"
         "京东无条件退货，很放心",  # a return policy praised, not a dispute
@@ -60,3 +66,28 @@ def test_stated_intents(text, intents):
 )
 def test_traps_state_nothing(text):
     assert match_intents(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "第二次购买了，还是一样好",
+        "经常点，很好吃",
+        "定了好几次了",
+        "一直用这款洗发水，很好用",
+        "买的第四件了",
+        "老顾客了，味道不错",
+    ],
+)
+def test_loyalty_is_a_recommendation_only_where_the_post_does_not_read_negative(text):
+    assert match_intents(text, "positive") == RECOMMEND
+    assert match_intents(text, "neutral") == RECOMMEND
+    # "past loyalty told in a complaint" uses the same words: the post's sentiment tells them apart
+    assert match_intents(text, "negative") == []
+    # no sentiment reading (koubei analyze without --sentiment): loyalty is not counted
+    assert match_intents(text) == []
+
+
+def test_loyalty_in_a_complaint_is_not_a_recommendation():
+    complaint = "经常订他家的菜，但是这次酸豆角没洗干净，太失望了"
+    assert match_intents(complaint, "negative") == []
