@@ -77,6 +77,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "detractors": ("Detractors", "批评者"),
     "author": ("Author", "作者"),
     "recent_posts": ("Recent posts by", "最近帖子："),
+    "board_help": (
+        "Scored by how authors talk about the brand, not only by reach: the share of their posts that praise "
+        "or recommend it (advocates) or attack it (detractors) x influence x activity, over the last {window} days. "
+        "positive, negative and recommends are the posts behind the score; trend is its change over {trend} days "
+        "(click a column to sort: trend shows who is rising this week).",
+        "按作者谈论品牌的方式评分，而不只看影响力：称赞或推荐（拥护者）或批评（批评者）品牌的帖子占比 × 影响力 × 活跃度，"
+        "统计最近 {window} 天。positive、negative、recommends 是评分所依据的帖子数；trend 是 {trend} 天内的变化"
+        "（点击列名排序：按 trend 排序可看本周上升最快的作者）。",
+    ),
     "nobody": ("Nobody scored yet.", "暂无评分。"),
     "search": ("Text contains", "文本包含"),
     "sentiment": ("Sentiment", "情感"),

@@ -198,13 +198,15 @@ def complaint_pareto(db: Path, brand: str, start: date | None = None, end: date 
 
 def leaderboard(db: Path, brand: str, by: str, limit: int = 20, trend_days: int = 7) -> pd.DataFrame:
     """Top advocates (``by='advocacy'``) or detractors (``by='detraction'``) on the latest scored
-    day, with the change of that score over ``trend_days``."""
+    day, with the change of that score over ``trend_days`` and the counts behind it (positive,
+    negative and recommending posts in the scoring window)."""
     if by not in ("advocacy", "detraction"):
         raise ValueError(f"by must be advocacy or detraction, not {by!r}")
     return query(
         db,
         f"""SELECT v.author, v.source, v.profile_url, round(v.{by}, 3) AS score, round(v.influence, 3) AS influence,
-                   v.mentions, round(v.{by} - coalesce(past.{by}, 0), 3) AS trend, v.author_key
+                   v.mentions, v.positive, v.negative, v.recommends,
+                   round(v.{by} - coalesce(past.{by}, 0), 3) AS trend, v.author_key
             FROM v_advocates v
             LEFT JOIN author_scores past ON past.author_key = v.author_key AND past.brand_id = v.brand
                  AND past.day = v.latest_day - CAST(? AS INTEGER)

@@ -1,17 +1,20 @@
-"""Advocates and detractors: leaderboards per brand with influence, score and its trend
-over the last week, profile links, and one author's recent posts."""
+"""Advocates and detractors: leaderboards per brand with influence, score, the posts behind it
+and its trend over the last week, profile links, and one author's recent posts."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard.common import Context, brand_picker, context, posts_table, selected_row, show_freshness
+from flows.scoring import WINDOW_DAYS
 from warehouse import read
+
+TREND_DAYS = 7
 
 
 def _board(ctx: Context, brand: str, by: str, title_key: str) -> None:
     st.subheader(ctx.t(title_key))
-    board = read.leaderboard(ctx.db, brand, by)
+    board = read.leaderboard(ctx.db, brand, by, trend_days=TREND_DAYS)
     if board.empty:
         st.info(ctx.t("nobody"))
         return
@@ -27,6 +30,7 @@ ctx = context()
 st.title(ctx.t("page_people"))
 show_freshness(ctx)
 brand = brand_picker(ctx, "people-brand")
+st.caption(ctx.t("board_help").format(window=WINDOW_DAYS, trend=TREND_DAYS))
 left, right = st.columns(2)
 with left:
     _board(ctx, brand, "advocacy", "advocates")

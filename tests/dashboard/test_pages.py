@@ -142,6 +142,9 @@ def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, ti
     if page.endswith("people.py"):
         advocates = at.dataframe[0].value
         assert len(advocates) > 0 and advocates["score"].is_monotonic_decreasing
+        # the posts behind each score: the demo's advocates praise and recommend Lumo
+        assert {"positive", "negative", "recommends"} <= set(advocates.columns) and advocates["recommends"].sum() > 0
+        assert "over the last 90 days" in " ".join(c.value for c in at.caption)
     if page.endswith("posts.py"):
         assert len(at.dataframe[0].value) == 200  # the newest 200 of the demo's posts
     if page.endswith("runs.py"):
