@@ -128,8 +128,11 @@ RECOMMEND = _cues(
     *(
         Cue(f"{when}还{verb}", unless_followed_by=("不",))
         for when in ("下次", "下回", "以后", "明天", "改天")
-        for verb in ("会", "来", "买", "要", "点", "订", "定")
+        for verb in ("会", "来", "买", "要", "点", "订", "定", "选")
     ),
+    *(f"{used}完{again}买" for used in ("用", "吃") for again in ("再", "还")),  # 吃完再买
+    "再次购买",
+    "再次光顾",
     "下次再来",
     "下次再买",
     *(f"{lead}光顾" for lead in ("还会", "再来", "继续", "经常")),
@@ -174,7 +177,7 @@ LOYALTY = _cues(
     ),
     *(f"{every}{verb}" for every in ("每天都", "每天都会") for verb in ("点", "买", "订", "定")),
     *(f"不是第一次{verb}" for verb in ("买", "购买", "点", "订", "定", "来")),
-    *(f"第{n}次{verb}" for n in "二三四五几" for verb in ("买", "购买", "点", "订", "定", "光顾", "来")),
+    *(f"第{n}次{verb}" for n in "二三四五几" for verb in ("买", "购买", "点", "订", "定", "光顾", "来", "吃")),
     *(f"买的第{n}" for n in "二三四五"),
     *(f"又{verb}了" for verb in ("买", "来", "点", "订", "定")),
     "多次购买",

@@ -31,6 +31,8 @@ CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
         ("很不错值得购买", RECOMMEND),  # 不 in 不错 does not negate what follows
         ("好吃，明天还定", RECOMMEND),
         ("质量不错，建议购买", RECOMMEND),
+        ("苹果很脆，吃完再买", RECOMMEND),
+        ("裤子合身，下次还选这一家", RECOMMEND),
         ("以后不会点了", CHURN),
         ("屏裂了，以后不敢买了", CHURN),
         ("开不了机，已申请换机器", CHURN),
