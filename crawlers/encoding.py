@@ -10,6 +10,7 @@ looks most like real Chinese (or Latin) wins.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
@@ -49,6 +50,13 @@ def _plausibility(text: str) -> float:
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Return (text, encoding used)."""
+    return decode_bytes(body, _declared(body, content_type))
+
+
+def decode_bytes(body: bytes, declared: Sequence[str] = ()) -> tuple[str, str]:
+    """Return (text, encoding used) for bytes of unknown encoding, by the evidence above: a
+    byte-order mark, strict UTF-8, the ``declared`` encodings, common legacy ones. Also what
+    reads a user's own files (``koubei model predict``: a CSV that Excel saved as GBK)."""
     bom = read_bom(body)
     if bom[0]:
         return body[len(bom[1]) :].decode(bom[0], errors="replace"), bom[0]
@@ -57,7 +65,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     except UnicodeDecodeError:
         pass
     candidates: list[tuple[float, int, str, str]] = []
-    order = list(dict.fromkeys([*_declared(body, content_type), *_FALLBACKS]))
+    order = list(dict.fromkeys([*declared, *_FALLBACKS]))
     for rank, encoding in enumerate(order):
         try:
             text = body.decode(encoding)

@@ -7,6 +7,7 @@ with one line saying what is wrong and how to fix it, and exit code 2; never a t
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -417,7 +418,7 @@ def clean() -> None:
     """Read text on standard input, print text_clean (what analysis reads)."""
     from nlp.text.normalize import clean_text
 
-    print(clean_text(sys.stdin.read()))
+    print(clean_text(_decoded(sys.stdin.buffer.read(), "standard input")))
 
 
 LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data"
@@ -512,7 +513,8 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
         scorer = load_scorer(cfg.sentiment.model, cfg.sentiment.batch_size, with_embeddings=True, runtime=cfg.sentiment.runtime)
     reader = TextReader.from_config(cfg, scorer)
     bad_lines = []
-    for n, line in enumerate(sys.stdin, 1):
+    for n, raw in enumerate(sys.stdin.buffer, 1):
+        line = _decoded(raw, f"line {n}")
         if not line.strip():
             continue
         record = _text_record(line)
@@ -699,23 +701,34 @@ def model_predict(
             print(json.dumps(result.as_dict() | ({"flags": list(result.flags)} if result.flags else {}), ensure_ascii=False))
 
 
+def _decoded(raw: bytes, what: str) -> str:
+    """Text of bytes in an unknown encoding (crawlers/encoding.py: UTF-8 first, then GB18030,
+    Big5 ...), saying on stderr when it was not UTF-8: Excel saves Chinese CSVs as GBK."""
+    from crawlers.encoding import decode_bytes
+
+    text, encoding = decode_bytes(raw)
+    if encoding != "utf-8":
+        console.print(f"{what} is not UTF-8; read as {encoding}")
+    return text
+
+
 def _read_texts(path: Path, column: str) -> list[object]:
     if not path.exists():
         raise UserError(f"{path} does not exist")
+    content = _decoded(path.read_bytes(), str(path))
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
         rows = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(content.splitlines(), 1):
             if line.strip():
                 try:
                     rows.append(json.loads(line).get(column))
                 except (json.JSONDecodeError, AttributeError):
                     raise UserError(f"{path}:{n} is not a JSON object") from None
         return rows
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if column not in (reader.fieldnames or []):
-            raise UserError(f"{path} has no column {column!r} (columns: {', '.join(reader.fieldnames or [])}); use --text-column")
-        return [row[column] for row in reader]
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    if column not in (reader.fieldnames or []):
+        raise UserError(f"{path} has no column {column!r} (columns: {', '.join(reader.fieldnames or [])}); use --text-column")
+    return [row[column] for row in reader]
 
 
 def _date(value: str) -> date:

@@ -63,6 +63,18 @@ def test_predict_keeps_order_and_flags(tmp_path, runtime):
     assert lines[1]["flags"] == ["empty_text"] and set(lines[0]) >= {"p_negative", "p_neutral", "p_positive"}
 
 
+@pytest.mark.slow
+def test_predict_reads_csv_files_excel_saved_as_gbk_or_big5(tmp_path):
+    rows = [("太难吃了，再也不买了", "gbk"), ("魯莫外送太慢了，客服電話根本打不通", "big5")]
+    for text, encoding in rows:
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(f"id,text\r\n1,{text}\r\n".encode(encoding))
+        result = runner.invoke(app, ["model", "predict", "--input", str(path), "--text-column", "text"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout.splitlines()[-1])["label"] == "negative"
+        assert f"{path} is not UTF-8; read as" in result.stderr.replace("\n", "")
+
+
 def test_an_unknown_runtime_is_one_clear_line(tmp_path):
     path = tmp_path / "posts.jsonl"
     path.write_text('{"text": "ok"}\n', encoding="utf-8")
@@ -82,6 +94,18 @@ def test_extract_on_a_saved_review_page(shared_data):
 def test_clean_reads_stdin():
     result = runner.invoke(app, ["clean"], input="客戶關(guān)系 &amp; <p>好评</p>\n")
     assert result.exit_code == 0 and result.stdout.strip() == "客戶關系 & 好评"
+
+
+def test_clean_and_analyze_read_chinese_that_is_not_utf8():
+    """GBK text on standard input is read as GB18030 and said so, not turned into U+FFFD."""
+    result = runner.invoke(app, ["clean"], input="配送太慢了\n".encode("gbk"))
+    assert result.exit_code == 0 and result.stdout.strip() == "配送太慢了"
+    assert "standard input is not UTF-8; read as gb18030" in result.stderr
+    lines = b'{"text": "ok"}\n' + '{"text": "鲁莫外卖配送太慢了"}\n'.encode("gbk")
+    analyzed = runner.invoke(app, ["analyze", "--config", "koubei.example.yaml"], input=lines)
+    assert analyzed.exit_code == 0, analyzed.output
+    assert [json.loads(line)["text"] for line in analyzed.stdout.splitlines()] == ["ok", "鲁莫外卖配送太慢了"]
+    assert "line 2 is not UTF-8; read as gb18030" in analyzed.stderr
 
 
 def test_analyze_adds_language_brands_aspects_intents(tmp_path):
