@@ -259,6 +259,8 @@ def extract(
         selectors = sources[source].selectors.model_dump() if sources[source].selectors else None
     body = file.read_bytes()
     result = extract_page(body, url, source or "extract", ZoneInfo(timezone), None, selectors)
+    if not result.posts:  # say so: an empty output is otherwise indistinguishable from a silent failure
+        console.print(f"no posts or reviews found in {file} (read as: {result.engine})")
     for post in result.posts:
         record = {
             "kind": post.get("kind"),

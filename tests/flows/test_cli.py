@@ -91,6 +91,15 @@ def test_extract_on_a_saved_review_page(shared_data):
     assert {"review", "aggregate_rating"} & {r["kind"] for r in records}
 
 
+def test_extract_says_so_when_a_page_holds_nothing(tmp_path):
+    page = tmp_path / "noise.html"
+    page.write_bytes(bytes(range(256)) * 64)  # binary noise, not a page
+    result = runner.invoke(app, ["extract", str(page), "--url", "https://bbs.example.com/t"])
+    assert result.exit_code == 0 and result.stdout == ""
+    said = " ".join(result.stderr.split())  # the console wraps long lines
+    assert said.startswith("no posts or reviews found in") and said.endswith("(read as: main_text)")
+
+
 def test_clean_reads_stdin():
     result = runner.invoke(app, ["clean"], input="客戶關(guān)系 &amp; <p>好评</p>\n")
     assert result.exit_code == 0 and result.stdout.strip() == "客戶關系 & 好评"
