@@ -46,8 +46,17 @@ _POLICY = ("无条件", "无理由", "不用", "不会", "不想", "不需要", 
 
 CHURN_OR_ESCALATION = _cues(
     # leaving: will not buy, order, come or use again; last time; switching; uninstalling
-    *(f"再也不{verb}" for verb in ("买", "点", "订", "定", "来", "去", "会", "敢", "光顾", "吃", "在", "选")),
-    *(f"不会再{verb}" for verb in ("买", "点", "订", "定", "来", "去", "用", "要", "光顾", "吃", "选", "在", "信", "相信")),
+    # 在 is the usual slip for its homophone 再 (在也不买, 不会在订了: 22 training reviews, all negative)
+    *(
+        f"{again}{verb}"
+        for again in ("再也不", "在也不")
+        for verb in ("买", "点", "订", "定", "来", "去", "会", "敢", "光顾", "吃", "在", "选")
+    ),
+    *(
+        f"{again}{verb}"
+        for again in ("不会再", "不会在")
+        for verb in ("买", "点", "订", "定", "来", "去", "用", "要", "光顾", "吃", "选", "在", "信", "相信")
+    ),
     *(Cue(f"不再{verb}", unless_preceded_by=("不得",)) for verb in ("买", "点", "订", "光顾", "相信")),  # 不得不再买: had to
     Cue("再也不用", unless_followed_by=("担心", "排队", "等", "怕", "愁", "跑", "操心", "听", "发愁")),
     *(f"不会{verb}了" for verb in ("买", "点", "订", "定", "来", "再来", "光顾")),  # 以后不会点了
@@ -139,6 +148,9 @@ RECOMMEND = _cues(
     "继续支持",
     "会再来",
     "还会买",
+    "还会购买",
+    "赶紧下单",
+    "赶快下单",
     "还会来",
     "还来买",
     *(f"值得{verb}" for verb in ("购买", "买", "入手", "拥有")),

@@ -34,6 +34,8 @@ CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
         ("苹果很脆，吃完再买", RECOMMEND),
         ("裤子合身，下次还选这一家", RECOMMEND),
         ("以后不会点了", CHURN),
+        ("太慢了，不会在订了", CHURN),  # 在 for its homophone 再
+        ("喜欢的朋友赶紧下单吧", RECOMMEND),
         ("屏裂了，以后不敢买了", CHURN),
         ("开不了机，已申请换机器", CHURN),
         ("I highly recommend this camera", RECOMMEND),
