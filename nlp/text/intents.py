@@ -127,7 +127,8 @@ RECOMMEND = _cues(
     Cue(
         "推荐",
         # someone else's recommendation: 京东推荐的, 朋友推荐我买, 推荐人, 多人推荐, 网站一直推荐
-        unless_followed_by=("的", "我", "人", "排行", "别"),
+        # ... and a question (这书也能推荐？, 能推荐一款吗) recommends nothing
+        unless_followed_by=("的", "我", "人", "排行", "别", "?", "？", "吗"),
         unless_preceded_by=("的", "人", "站", "一直", "被", "系统"),
     ),
     "回购",
@@ -165,7 +166,11 @@ RECOMMEND = _cues(
     "buy another",
     "buy it again",
     "buy again",
-    "order again",
+    # "order" the noun: "lost my order again" is a complaint
+    Cue(
+        "order again",
+        unless_preceded_by=tuple(f"{d} " for d in ("my", "the", "your", "our", "their", "his", "her", "a", "an", "this", "that")),
+    ),
     "worth every penny",
     "a must have",
     "a must-have",
@@ -200,7 +205,7 @@ LOYALTY = _cues(
 
 _RECOMMEND_WITH_LOYALTY = RECOMMEND + LOYALTY
 
-_ZH_NEGATORS = ("不", "没", "别", "无法", "不会", "不值得", "不太", "不是很", "不做", "不敢", "不能")
+_ZH_NEGATORS = ("不", "没", "别", "无法", "不会", "不值得", "不太", "不是很", "不做", "不敢", "不能", "不要再", "别再", "不再")
 _EN_NEGATORS = {"not", "never", "no"}
 
 

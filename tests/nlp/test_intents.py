@@ -59,6 +59,9 @@ def test_stated_intents(text, intents):
         "I would not recommend it",
         "不知道以后还会不会光临了",  # 以后还会 asked, not promised
         "不建议购买",
+        "Lumo lost my order again and support just sent a canned reply",  # "order" the noun
+        "希望以后不要再推荐这样的酒店给我",
+        "这书也能推荐？",  # a question, not a recommendation
         "I can't recommend it",
         "No issue at all with the battery",  # "sue" is not in "issue"
         "京东无条件退货，很放心",  # a return policy praised, not a dispute
