@@ -11,7 +11,9 @@ recommendation right after a negator (不推荐, 不值得购买, would not reco
 Loyalty (经常点, 第二次买, 一直用这个, 老顾客) is a recommendation only in a post that does not read
 negative: "buying again because they like it" and "past loyalty told in a complaint" (经常订他家的菜，
 但是这次……太失望了) use the same words, and the post's sentiment is what tells them apart. With no
-sentiment reading (``koubei analyze`` without --sentiment) loyalty is not counted.
+sentiment reading (``koubei analyze`` without --sentiment) loyalty is not counted. Switching
+is read the same way round: "switch to", 换一家 leave a brand in a complaint and join it in
+praise, so they are churn only in a post that does not read positive.
 
 What the lists were built from (docs/decisions.md, "Intents"): real reviews of the tune
 half of tests/nlp/data/intents_real_*.jsonl, and each candidate phrase's hits in the
@@ -63,8 +65,6 @@ CHURN_OR_ESCALATION = _cues(
     *(f"不敢{again}{verb}了" for again in ("", "再") for verb in ("买", "点", "订", "定")),  # 以后不敢买了
     "最后一次",
     "不要也罢",
-    "换一家",
-    "换别家",
     "卸载",
     # escalating: refunds, returns and exchanges, complaints to the platform or a regulator,
     # the media, the courts
@@ -99,7 +99,6 @@ CHURN_OR_ESCALATION = _cues(
     "not buy again",
     "not be buy",
     "not be order",
-    "switch to",
     "cancel my",
     "close my account",
     "delete my account",
@@ -203,7 +202,13 @@ LOYALTY = _cues(
     "回头客",
 )
 
+# Switching: away from a brand in a complaint, to it in praise ("Switched to Lumo last month
+# and I would recommend it"; "switch to spot metering" is a camera feature). Counted only where
+# the post does not read positive (module docstring).
+SWITCHING = _cues("switch to", "换一家", "换别家")
+
 _RECOMMEND_WITH_LOYALTY = RECOMMEND + LOYALTY
+_CHURN_WITH_SWITCHING = CHURN_OR_ESCALATION + SWITCHING
 
 _ZH_NEGATORS = ("不", "没", "别", "无法", "不会", "不值得", "不太", "不是很", "不做", "不敢", "不能", "不要再", "别再", "不再")
 _EN_NEGATORS = {"not", "never", "no"}
@@ -234,11 +239,13 @@ def match_intents(text: str, label: str | None = None) -> list[str]:
     """The intents a text states: "churn_or_escalation", "recommend", both or neither.
 
     ``label`` is the post's sentiment label, if it has been read: loyalty counts as a
-    recommendation only where it is "positive" or "neutral"."""
+    recommendation only where it is "positive" or "neutral", switching as churn only where it
+    is not "positive"."""
     form = lemma_form(canonical(text))
     recommending = _RECOMMEND_WITH_LOYALTY if label in ("positive", "neutral") else RECOMMEND
+    leaving = CHURN_OR_ESCALATION if label == "positive" else _CHURN_WITH_SWITCHING
     intents = []
-    if any(_said(form, cue, negatable=False) for cue in CHURN_OR_ESCALATION):
+    if any(_said(form, cue, negatable=False) for cue in leaving):
         intents.append("churn_or_escalation")
     if any(_said(form, cue, negatable=True) for cue in recommending):
         intents.append("recommend")

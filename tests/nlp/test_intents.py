@@ -98,3 +98,11 @@ def test_loyalty_is_a_recommendation_only_where_the_post_does_not_read_negative(
 def test_loyalty_in_a_complaint_is_not_a_recommendation():
     complaint = "经常订他家的菜，但是这次酸豆角没洗干净，太失望了"
     assert match_intents(complaint, "negative") == []
+
+
+def test_switching_is_churn_unless_the_post_reads_positive():
+    joined = "Switched to Lumo last month and I would recommend it to anyone"
+    assert match_intents(joined, "positive") == RECOMMEND
+    left = "Lumo leaked my number. Switching to another app"
+    assert match_intents(left, "negative") == CHURN and match_intents(left) == CHURN
+    assert match_intents("送餐太慢，换一家吧", "negative") == CHURN
