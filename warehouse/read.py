@@ -204,9 +204,10 @@ def leaderboard(db: Path, brand: str, by: str, limit: int = 20, trend_days: int 
         raise ValueError(f"by must be advocacy or detraction, not {by!r}")
     return query(
         db,
-        f"""SELECT v.author, v.source, v.profile_url, round(v.{by}, 3) AS score, round(v.influence, 3) AS influence,
-                   v.mentions, v.positive, v.negative, v.recommends,
-                   round(v.{by} - coalesce(past.{by}, 0), 3) AS trend, v.author_key
+        # what explains a rank first (score, its trend, the posts behind it), where it came from last
+        f"""SELECT v.author, round(v.{by}, 3) AS score, round(v.{by} - coalesce(past.{by}, 0), 3) AS trend,
+                   v.positive, v.negative, v.recommends, v.mentions, round(v.influence, 3) AS influence,
+                   v.source, v.profile_url, v.author_key
             FROM v_advocates v
             LEFT JOIN author_scores past ON past.author_key = v.author_key AND past.brand_id = v.brand
                  AND past.day = v.latest_day - CAST(? AS INTEGER)

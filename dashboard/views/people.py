@@ -31,8 +31,7 @@ st.title(ctx.t("page_people"))
 show_freshness(ctx)
 brand = brand_picker(ctx, "people-brand")
 st.caption(ctx.t("board_help").format(window=WINDOW_DAYS, trend=TREND_DAYS))
-left, right = st.columns(2)
-with left:
-    _board(ctx, brand, "advocacy", "advocates")
-with right:
-    _board(ctx, brand, "detraction", "detractors")
+# One board above the other, each at full width: side by side, the counts behind a score and
+# its trend fell off the right edge of both tables.
+_board(ctx, brand, "advocacy", "advocates")
+_board(ctx, brand, "detraction", "detractors")
