@@ -99,6 +99,7 @@ def posts_table(frame: pd.DataFrame, key: str, height: int | None = None, select
             "url": st.column_config.LinkColumn("url", display_text="↗"),
             "profile_url": st.column_config.LinkColumn("profile", display_text="↗"),
             "text": st.column_config.TextColumn("text", width="large"),
+            "text_clean": st.column_config.TextColumn("text_clean", width="large"),
         },
     )
 
