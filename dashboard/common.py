@@ -86,6 +86,10 @@ def posts_table(frame: pd.DataFrame, key: str, height: int | None = None, select
         shown["aspects"] = shown["aspects"].map(
             lambda items: "; ".join(f"{a['aspect']} ({a['polarity']})" for a in items) if items is not None else ""
         )
+    # When a post was written, how it reads, then its words: what a reader scans. Placed last,
+    # the text was cut to a few characters on every page that lists posts.
+    lead = [c for c in ("published_at", "label", "text", "text_clean") if c in shown]
+    shown = shown[lead + [c for c in shown.columns if c not in lead]]
     hidden = [c for c in ("post_key", "author_key") if c in shown]
     return st.dataframe(
         shown.drop(columns=hidden),

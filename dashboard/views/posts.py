@@ -153,7 +153,6 @@ if linked:
 posts = read.search_posts(ctx.db, _filters(ctx))
 st.text(f"{len(posts)} {ctx.t('results')}")
 event = posts_table(
-    # the text first after when and how it reads: it is what an analyst scans
     posts[["published_at", "label", "text_clean", "author", "source", "language", "p_negative", "url"]],
     key="posts-results",
     selectable=True,

@@ -139,6 +139,7 @@ def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, ti
             dashboard_warehouse.db, read.PostFilter(brand="lumo", complaint="delivery", start=start, end=end)
         )
         assert set(labels["label"]) > {"negative"}
+        assert list(listed.columns)[:2] == ["published_at", "text_clean"]  # the text is not cut off at the far right
     if page.endswith("people.py"):
         advocates = at.dataframe[0].value
         assert len(advocates) > 0 and advocates["score"].is_monotonic_decreasing
@@ -146,7 +147,9 @@ def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, ti
         assert {"positive", "negative", "recommends"} <= set(advocates.columns) and advocates["recommends"].sum() > 0
         assert "over the last 90 days" in " ".join(c.value for c in at.caption)
     if page.endswith("posts.py"):
-        assert len(at.dataframe[0].value) == 200  # the newest 200 of the demo's posts
+        shown = at.dataframe[0].value
+        assert len(shown) == 200  # the newest 200 of the demo's posts
+        assert list(shown.columns)[:3] == ["published_at", "label", "text_clean"]
     if page.endswith("runs.py"):
         assert set(at.dataframe[0].value["source"]) == {s.id for s in dashboard_warehouse.config.sources}
 
