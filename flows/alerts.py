@@ -1,7 +1,7 @@
 """Explainable alert rules over warehouse data, and the alert lifecycle.
 
-Every alert carries its rule, a one-sentence reason, the thresholds used and the
-evidence posts. Rules read one day at a time, so a backtest replays them day by day.
+Every alert carries its rule, a one-sentence reason (in English and in Chinese), the
+thresholds used and the evidence posts. Rules read one day at a time, so a backtest replays them day by day.
 
 Lifecycle: open -> acknowledged -> resolved | dismissed. The same brand and rule
 firing again within the cooldown updates the existing alert (one episode, one alert);
@@ -47,6 +47,7 @@ class AlertCandidate:
     # How strong the day's signal was, in the rule's own terms (only days of one alert are
     # compared): the alert keeps the reason of its strongest day beside its latest one.
     strength: float = 0.0
+    reason_zh: str = ""  # the same sentence in Chinese, for the dashboard's Chinese interface
 
 
 def _daily_negatives(con: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> dict[date, tuple[int, int]]:
@@ -108,6 +109,8 @@ def coordinated_posting(con, brand: str, day: date, rules: AlertRules) -> AlertC
         {"min_authors": rules.coordinated_min_authors, "similarity": 0.6, "window_hours": 48, "new_account_days": 7},
         members[:30],
         strength=len(biggest.members),
+        reason_zh=f"截至 {day} 的 48 小时内，{len(biggest.authors)} 个账号（多为新账号）发布了 "
+        f"{len(biggest.members)} 条关于 {brand} 的几乎相同的帖子。",
     )
 
 
@@ -140,6 +143,7 @@ def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandid
             dict.fromkeys(_evidence(con, brand, day) + [m.key for c in _coordinated(con, brand, day, rules) for m in c.members])
         )[:30],
         strength=today / threshold,
+        reason_zh=f"{brand} 在 {day} 有 {today} 条负面帖子，平时每天约 {median:g} 条（阈值 {threshold:.1f}）。",
     )
 
 
@@ -167,17 +171,30 @@ def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertC
         },
         _evidence(con, brand, day),
         strength=share - base_share,
+        reason_zh=f"{brand} 在 {day} 的 {total} 条帖子中 {share:.0%} 为负面，此前 {rules.baseline_days} 天为 {base_share:.0%}。",
     )
 
 
-def _authors_alert(brand: str, rule: str, day: date, who: str, rows: list[tuple], thresholds: dict) -> AlertCandidate | None:
+def _authors_alert(
+    brand: str, rule: str, day: date, who: tuple[str, str], rows: list[tuple], thresholds: dict
+) -> AlertCandidate | None:
     """A medium alert naming the authors of ``rows`` (post_key, display name, score), or None;
-    its strength is the highest score (influence or advocacy) among them."""
+    its strength is the highest score (influence or advocacy) among them. ``who`` says what
+    they are, in English and in Chinese."""
     if not rows:
         return None
-    names = ", ".join(dict.fromkeys(r[1] for r in rows))
-    reason = f"{who} {names} posted negatively about {brand} on {day}."
-    return AlertCandidate(brand, rule, day, "medium", reason, thresholds, [r[0] for r in rows], max(r[2] for r in rows))
+    names = list(dict.fromkeys(r[1] for r in rows))
+    return AlertCandidate(
+        brand,
+        rule,
+        day,
+        "medium",
+        f"{who[0]} {', '.join(names)} posted negatively about {brand} on {day}.",
+        thresholds,
+        [r[0] for r in rows],
+        max(r[2] for r in rows),
+        reason_zh=f"{who[1]} {'、'.join(names)} 在 {day} 发布了关于 {brand} 的负面帖子。",
+    )
 
 
 def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
@@ -193,7 +210,7 @@ def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> Aler
         [brand, day, rules.detractor_min_influence],
     ).fetchall()
     thresholds = {"min_influence": rules.detractor_min_influence, "max_influence": round(rows[0][2], 3)} if rows else {}
-    return _authors_alert(brand, "influential_detractor", day, "Influential author(s)", rows, thresholds)
+    return _authors_alert(brand, "influential_detractor", day, ("Influential author(s)", "有影响力的作者"), rows, thresholds)
 
 
 def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
@@ -238,6 +255,7 @@ def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> Al
         {"response_clock_hours": hours, "official_accounts": [f"{s}:{n}" for s, n in pairs]},
         [r[0] for r in rows][:30],
         strength=len(rows),
+        reason_zh=f"{brand.id} 在 {complaint_day} 的 {len(rows)} 条负面帖子在 {hours:g} 小时内没有得到官方账号回复。",
     )
 
 
@@ -280,6 +298,7 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> Al
         },
         posts[:30],
         strength=jump,
+        reason_zh=f"{brand} 的“{aspect}”投诉升至今日投诉的 {share:.0%}（{n} 条），此前 {rules.baseline_days} 天为 {base:.0%}。",
     )
 
 
@@ -318,7 +337,7 @@ def advocate_turned_negative(con, brand: str, day: date, rules: AlertRules) -> A
         "min_advocacy": rules.advocate_min_score,
         "min_positive_share": rules.advocate_min_positive_share,
     }
-    return _authors_alert(brand, "advocate_turned_negative", day, "Top advocate(s)", rows, thresholds)
+    return _authors_alert(brand, "advocate_turned_negative", day, ("Top advocate(s)", "头部拥护者"), rows, thresholds)
 
 
 RULES = (
@@ -363,7 +382,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
         if existing is None:
             alert_id = _alert_id(c.brand_id, c.rule, c.day.isoformat())
             con.execute(
-                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
                 [
                     alert_id,
                     c.brand_id,
@@ -380,6 +399,8 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                     c.day,
                     c.reason,
                     c.strength,
+                    c.reason_zh or None,
+                    c.reason_zh or None,
                 ],
             )
             _event(con, alert_id, "koubei", None, "open", f"rule {c.rule} fired")
@@ -395,8 +416,10 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
         con.execute(
             """UPDATE alerts SET last_day = greatest(last_day, $day), severity = $severity, evidence = $evidence,
                       reason = CASE WHEN $day > last_day THEN $reason ELSE reason END,
+                      reason_zh = CASE WHEN $day > last_day THEN $reason_zh ELSE reason_zh END,
                       peak_day = CASE WHEN $stronger THEN $day ELSE peak_day END,
                       peak_reason = CASE WHEN $stronger THEN $reason ELSE peak_reason END,
+                      peak_reason_zh = CASE WHEN $stronger THEN $reason_zh ELSE peak_reason_zh END,
                       peak_strength = CASE WHEN $stronger THEN $strength ELSE peak_strength END,
                       updated_at = CASE WHEN $changed THEN $now ELSE updated_at END,
                       status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END
@@ -406,6 +429,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                 "severity": new_severity,
                 "evidence": merged,
                 "reason": c.reason,
+                "reason_zh": c.reason_zh or None,
                 "strength": c.strength,
                 # a stronger day, or the same peak day read again (a rerun keeps it current)
                 "stronger": peak_strength is None or c.strength > peak_strength or c.day == peak_day,

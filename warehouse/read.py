@@ -77,6 +77,7 @@ def open_alerts(db: Path) -> pd.DataFrame:
     return query(
         db,
         """SELECT a.alert_id, a.severity, a.brand, a.rule, a.status, a.day, a.last_day, a.explanation AS reason,
+                  a.explanation_zh AS reason_zh,
                   CAST(a.thresholds AS VARCHAR) AS thresholds, a.evidence, len(a.evidence) AS evidence_posts,
                   a.opened_at, a.updated_at,
                   CASE WHEN a.rule = 'response_clock'

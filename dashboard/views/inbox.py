@@ -59,7 +59,8 @@ def _card(ctx: Context, alert: pd.Series, pending: list[AlertAction]) -> None:
             st.text(
                 f"{alert['brand']} · {alert['rule']} · {alert['status']} · {alert['day']:%Y-%m-%d} → {alert['last_day']:%Y-%m-%d}"
             )
-            st.text(alert["reason"])  # literal: reasons quote crawled author names
+            # literal: reasons quote crawled author names
+            st.text(alert["reason_zh"] if ctx.lang == "zh" else alert["reason"])
         with clock:
             text, overdue = clock_text(ctx, alert["clock_start"], ctx.config.alerts.response_clock_hours)
             (st.error if overdue else st.info)(f"{ctx.t('clock')}: {text}")

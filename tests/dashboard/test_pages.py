@@ -263,6 +263,9 @@ def test_labels_switch_to_chinese(dashboard_warehouse):
     assert not at.exception
     assert at.title[0].value == "预警收件箱"
     assert any(t.endswith("条未处理预警") for t in _texts(at))
+    # the alerts explain themselves in Chinese too: the planted spike's worst day and latest one
+    assert any(t.startswith("最严重的一天：lumo 在 ") and " 最新：lumo 在 " in t for t in _texts(at))
+    assert not any(t.startswith("Worst day:") for t in _texts(at))
     assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))).label == "确认"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -47,6 +48,10 @@ def test_spike_fires_on_the_burst_day_only(con):
     candidate = _fires(con, 22)
     assert candidate.severity == "high" and candidate.thresholds["observed"] == 19 and len(candidate.evidence) == 12
     assert "19 negative posts about lumo" in candidate.reason
+    # the Chinese reason states the same facts: the numbers of the English one, no more, no fewer
+    assert candidate.reason_zh.startswith("lumo 在 2026-10-23 有 19 条负面帖子，平时每天约 2 条")
+    numbers = [sorted(re.findall(r"\d+(?:\.\d+)?", text)) for text in (candidate.reason, candidate.reason_zh)]
+    assert numbers[0] == numbers[1]
 
 
 def test_tiny_counts_and_empty_days_are_no_crisis(con):
@@ -92,6 +97,10 @@ def test_an_episode_keeps_its_worst_day_beside_its_latest(con):
     assert reason.startswith("11 negative posts")
     assert explanation.startswith("Worst day: 20 negative posts about lumo on 2026-10-23")
     assert explanation.endswith(reason)
+    # and in Chinese, for the dashboard's Chinese interface: worst day and latest alike
+    (explanation_zh,) = con.execute("SELECT explanation_zh FROM v_open_alerts").fetchone()
+    assert explanation_zh.startswith("最严重的一天：lumo 在 2026-10-23 有 20 条负面帖子")
+    assert " 最新：lumo 在 2026-10-24 有 11 条负面帖子" in explanation_zh
     # the summary and the notification read the same explanation
     from flows.notify import due_alerts
 

@@ -106,7 +106,7 @@ def test_reader_refuses_an_older_schema_with_a_clear_message(tmp_path):
         con.execute("ALTER TABLE crawl_runs DROP COLUMN skipped_old")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN not_modified")
         con.execute("ALTER TABLE post_analysis DROP COLUMN reading")
-        for column in ("peak_day", "peak_reason", "peak_strength"):
+        for column in ("peak_day", "peak_reason", "peak_strength", "reason_zh", "peak_reason_zh"):
             con.execute(f"ALTER TABLE alerts DROP COLUMN {column}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 3")
     latest = max(version for version, _, _ in migrations())
