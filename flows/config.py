@@ -178,6 +178,12 @@ class Notification(_Strict):
     secret_env: str
     to: list[str] = Field(default_factory=list)
     min_severity: Literal["low", "medium", "high"] = "medium"
+    # The language of the alert's sentence; unset: Chinese for the Chinese workplace bots
+    # (feishu, dingtalk, wecom), English for the rest. The JSON webhook carries both.
+    language: Literal["en", "zh"] | None = None
+
+    def message_language(self) -> str:
+        return self.language or ("zh" if self.kind in ("feishu", "dingtalk", "wecom") else "en")
 
 
 class Warehouse(_Strict):

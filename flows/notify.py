@@ -25,12 +25,13 @@ class NotifyError(RuntimeError):
     pass
 
 
-def _text(alert: dict) -> str:
-    return f"[koubei {alert['severity'].upper()}] {alert['brand_id']} · {alert['rule']}: {alert['reason']}"
+def _text(alert: dict, language: str = "en") -> str:
+    reason = alert["reason_zh"] if language == "zh" and alert.get("reason_zh") else alert["reason"]
+    return f"[koubei {alert['severity'].upper()}] {alert['brand_id']} · {alert['rule']}: {reason}"
 
 
-def payload(kind: str, alert: dict) -> dict:
-    text = _text(alert)
+def payload(kind: str, alert: dict, language: str = "en") -> dict:
+    text = _text(alert, language)
     if kind == "slack":
         return {"text": text}
     if kind == "feishu":
@@ -51,10 +52,11 @@ def send(target: Notification, alert: dict, timeout: float = 10) -> None:
         host, _, rest = secret.partition("|")  # KOUBEI_SMTP="host:port|user|password"
         user, _, password = rest.partition("|")
         message = EmailMessage()
-        message["Subject"] = _text(alert)[:180]
+        text = _text(alert, target.message_language())
+        message["Subject"] = text[:180]
         message["From"] = user or "koubei@localhost"
         message["To"] = ", ".join(target.to)
-        message.set_content(_text(alert) + "\n\nEvidence: " + ", ".join(alert.get("evidence") or []))
+        message.set_content(text + "\n\nEvidence: " + ", ".join(alert.get("evidence") or []))
         server, _, port = host.partition(":")
         with smtplib.SMTP(server, int(port or 25), timeout=timeout) as smtp:
             if password:
@@ -63,7 +65,7 @@ def send(target: Notification, alert: dict, timeout: float = 10) -> None:
         return
     request = urllib.request.Request(
         secret,
-        data=json.dumps(payload(target.kind, alert), ensure_ascii=False).encode(),
+        data=json.dumps(payload(target.kind, alert, target.message_language()), ensure_ascii=False).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -74,11 +76,11 @@ def send(target: Notification, alert: dict, timeout: float = 10) -> None:
 
 def due_alerts(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = con.execute(
-        """SELECT a.alert_id, a.brand_id, a.rule, a.severity, a.status, v.explanation, a.evidence, a.day
+        """SELECT a.alert_id, a.brand_id, a.rule, a.severity, a.status, v.explanation, v.explanation_zh, a.evidence, a.day
            FROM alerts a JOIN v_open_alerts v USING (alert_id)
            WHERE a.status = 'open' AND coalesce(a.notified_state, '') <> a.severity || ':' || a.status"""
     ).fetchall()
-    cols = ["alert_id", "brand_id", "rule", "severity", "status", "reason", "evidence", "day"]
+    cols = ["alert_id", "brand_id", "rule", "severity", "status", "reason", "reason_zh", "evidence", "day"]
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 

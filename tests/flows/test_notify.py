@@ -65,7 +65,14 @@ def con(tmp_path):
             connection,
             [
                 AlertCandidate(
-                    "lumo", "negative_spike", date(2026, 11, 15), "high", "18 negative posts about lumo.", {"k": 4}, ["p1"]
+                    "lumo",
+                    "negative_spike",
+                    date(2026, 11, 15),
+                    "high",
+                    "18 negative posts about lumo.",
+                    {"k": 4},
+                    ["p1"],
+                    reason_zh="lumo 有 18 条负面帖子。",
                 )
             ],
             3,
@@ -92,7 +99,20 @@ def test_formats_and_never_twice(con, monkeypatch, kind):
         }[kind]
         assert set(body) == set(shape)
         text = json.dumps(receiver.bodies[0], ensure_ascii=False)
-        assert "negative_spike" in text and "18 negative posts" in text
+        assert "negative_spike" in text
+        # the Chinese workplace bots get the Chinese sentence, Slack the English one, the JSON webhook both
+        chinese, english = "lumo 有 18 条负面帖子" in text, "18 negative posts" in text
+        assert (chinese, english) == {"webhook": (True, True), "slack": (False, True)}.get(kind, (True, False))
+    finally:
+        receiver.close()
+
+
+def test_a_target_can_choose_its_language(con, monkeypatch):
+    receiver = Receiver()
+    monkeypatch.setenv("HOOK_URL", receiver.url)
+    try:
+        assert notify(_config("slack", "HOOK_URL", language="zh"), con) == 1
+        assert "lumo 有 18 条负面帖子" in receiver.bodies[0]["text"]
     finally:
         receiver.close()
 
