@@ -33,6 +33,13 @@ class Context:
     def t(self, key: str) -> str:
         return t(key, self.lang)
 
+    def area_name(self, area_id: str) -> str:
+        """A complaint area as people read it in this language (config ``names``), else its id."""
+        return self.area_names().get(area_id, area_id)
+
+    def area_names(self) -> dict[str, str]:
+        return {a.id: a.name(self.lang) for a in self.config.aspect_taxonomy()}
+
 
 @st.cache_resource(show_spinner=False)
 def _config_at(path: str, mtime: float) -> Config:
@@ -77,14 +84,24 @@ def mark_terms(text: str, terms: list[str]) -> str:
     return pattern.sub(lambda m: f"【{m.group(0)}】", text)
 
 
-def posts_table(frame: pd.DataFrame, key: str, height: int | None = None, selectable: bool = False):
-    """Posts as a grid: text cells are literal, links only for http(s) URLs."""
+def posts_table(
+    frame: pd.DataFrame,
+    key: str,
+    height: int | None = None,
+    selectable: bool = False,
+    area_names: dict[str, str] | None = None,
+):
+    """Posts as a grid: text cells are literal, links only for http(s) URLs, complaint areas by
+    their ``area_names`` (Context.area_names) where given."""
     shown = frame.copy()
     if "url" in shown:
         shown["url"] = shown["url"].map(safe_url)
+    names = area_names or {}
     if "aspects" in shown:  # list of {aspect, polarity} -> "delivery (negative); price_billing (positive)"
         shown["aspects"] = shown["aspects"].map(
-            lambda items: "; ".join(f"{a['aspect']} ({a['polarity']})" for a in items) if items is not None else ""
+            lambda items: (
+                "; ".join(f"{names.get(a['aspect'], a['aspect'])} ({a['polarity']})" for a in items) if items is not None else ""
+            )
         )
     # When a post was written, how it reads, then its words: what a reader scans. Placed last,
     # the text was cut to a few characters on every page that lists posts.

@@ -105,7 +105,7 @@ class TextReader:
         rules = {  # what decides what a post reads as (not: competitor flags, severities)
             "code": READING_CODE_VERSION,
             "brands": [b.model_dump(mode="json", exclude={"competitor"}) for b in config.brands],
-            "areas": [a.model_dump(mode="json", exclude={"severity"}) for a in taxonomy],
+            "areas": [a.model_dump(mode="json", exclude={"severity", "names"}) for a in taxonomy],
             "complaint_model": complaints.digest() if complaints else None,
         }
         fingerprint = hashlib.sha1(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]

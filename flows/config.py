@@ -228,6 +228,11 @@ class Aspect(_Strict):
     targets: dict[Script, list[str]] = Field(default_factory=dict)
     problems: dict[Script, list[str]] = Field(default_factory=dict)
     severity: float = Field(default=1.0, ge=0, le=5)
+    # What people read in the dashboard, per interface language; the id where none is given.
+    names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.id  # type: ignore[call-overload]
 
 
 class Config(_Strict):

@@ -26,20 +26,21 @@ if pareto.empty:
     st.stop()
 
 order = pareto["aspect"].tolist()
+pareto = pareto.assign(area=pareto["aspect"].map(ctx.area_name))  # what people read; the id stays for queries
 bars = (
     alt.Chart(pareto)
     .mark_bar(color="#d62728")
     .encode(
-        x=alt.X("aspect:N", sort=order, title=ctx.t("complaint_area")),
+        x=alt.X("area:N", sort=pareto["area"].tolist(), title=ctx.t("complaint_area")),
         y=alt.Y("count:Q", title=ctx.t("posts_count")),
-        tooltip=["aspect:N", "count:Q"],
+        tooltip=["area:N", "aspect:N", "count:Q"],
     )
 )
 line = (
     alt.Chart(pareto)
     .mark_line(point=True, color="black")
     .encode(
-        x=alt.X("aspect:N", sort=order),
+        x=alt.X("area:N", sort=pareto["area"].tolist()),
         y=alt.Y("cumulative_share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="cumulative"),
         tooltip=[alt.Tooltip("cumulative_share:Q", format=".0%")],
     )
@@ -47,8 +48,12 @@ line = (
 st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="stretch")
 
 st.subheader(ctx.t("drill_down"))
-aspect = st.selectbox(ctx.t("complaint_area"), order, key="complaints-aspect")
+aspect = st.selectbox(ctx.t("complaint_area"), order, key="complaints-aspect", format_func=ctx.area_name)
 # the posts the bar counts: a complaint in this area, mixed posts whose overall label is not negative included
 posts = read.search_posts(ctx.db, read.PostFilter(brand=brand, complaint=aspect, start=start, end=end))
 st.text(f"{len(posts)} {ctx.t('results')}")
-posts_table(posts[["published_at", "source", "author", "p_negative", "aspects", "url", "text_clean"]], key="complaints-posts")
+posts_table(
+    posts[["published_at", "source", "author", "p_negative", "aspects", "url", "text_clean"]],
+    key="complaints-posts",
+    area_names=ctx.area_names(),
+)

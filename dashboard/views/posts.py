@@ -48,12 +48,12 @@ def _provenance(ctx: Context, post: pd.Series, correction: pd.DataFrame) -> str:
         source = f"{ctx.t('by_analyst')} {fix['actor']} {fix['corrected_at']:%Y-%m-%d %H:%M}" + (
             f": {fix['note']}" if fix["note"] else ""
         )
-        parts = [f"{a['aspect']} ({a['polarity']})" for a in _aspects(post)]
+        parts = [f"{ctx.area_name(a['aspect'])} ({a['polarity']})" for a in _aspects(post)]
         return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'} · {source}"
     taxonomy = json.dumps([a.model_dump() for a in ctx.config.aspect_taxonomy()], ensure_ascii=False)
     by_words = {a["aspect"] for a in _word_lists(taxonomy).match(post["text_clean"] or "")}
     parts = [
-        f"{a['aspect']} ({a['polarity']}, {ctx.t('by_words') if a['aspect'] in by_words else ctx.t('by_model')})"
+        f"{ctx.area_name(a['aspect'])} ({a['polarity']}, {ctx.t('by_words') if a['aspect'] in by_words else ctx.t('by_model')})"
         for a in _aspects(post)
     ]
     return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'}"
@@ -85,7 +85,7 @@ def _correction_form(ctx: Context, post: pd.Series, place: str) -> None:
         st.caption(ctx.t("correction_help"))
         for polarity, label in (("negative", "complained_about"), ("positive", "praised")):
             chosen = [a["aspect"] for a in stored if a["polarity"] == polarity and a["aspect"] in areas]
-            st.multiselect(ctx.t(label), areas, default=chosen, key=f"{form}-{polarity}")
+            st.multiselect(ctx.t(label), areas, default=chosen, key=f"{form}-{polarity}", format_func=ctx.area_name)
         st.text_input(ctx.t("note"), key=f"{form}-note", max_chars=500)
         st.form_submit_button(ctx.t("save_correction"), on_click=_save_correction, args=(ctx, post["post_key"], form))
 
@@ -98,7 +98,9 @@ def _filters(ctx: Context) -> read.PostFilter:
     language = row1[2].selectbox(ctx.t("languages"), [any_, "zh", "en", "other"], key="posts-language")
     label = row1[3].selectbox(ctx.t("sentiment"), [any_, "negative", "neutral", "positive"], key="posts-label")
     row2 = st.columns([1, 1, 1, 2])
-    aspect = row2[0].selectbox(ctx.t("aspect"), [any_, *(a.id for a in ctx.config.aspect_taxonomy())], key="posts-aspect")
+    aspect = row2[0].selectbox(
+        ctx.t("aspect"), [any_, *(a.id for a in ctx.config.aspect_taxonomy())], key="posts-aspect", format_func=ctx.area_name
+    )
     # churn or escalation: the posts a PR team answers first (退款, 投诉到12315, chargeback)
     intent = row2[1].selectbox(ctx.t("intent"), [any_, *INTENTS], key="posts-intent")
     with row2[2]:

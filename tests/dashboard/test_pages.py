@@ -129,7 +129,9 @@ def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, ti
     if page.endswith("overview.py"):
         assert len(at.get("vega_lite_chart")) == 3
     if page.endswith("complaints.py"):
-        assert at.selectbox(key="complaints-aspect").options[0] == "delivery"  # the burst's top complaint area
+        # the burst's top complaint area, by the name the config gives it (its id stays the value)
+        aspect = at.selectbox(key="complaints-aspect")
+        assert aspect.options[0] == "Delivery and logistics" and aspect.value == "delivery"
         # the drill-down lists exactly the posts the bar counts, mixed posts read as positive included
         start, end = at.date_input(key="complaints-period").value
         pareto = read.complaint_pareto(dashboard_warehouse.db, "lumo", start, end).set_index("aspect")["count"]
@@ -221,7 +223,8 @@ def test_a_post_says_where_each_complaint_area_came_from(dashboard_warehouse):
     at.query_params["post"] = by_model[0]
     at.run()
     assert not at.exception
-    assert f"Complaint area: {by_model[1]} (negative, complaint-area model: no word list names it)" in _texts(at)
+    name = next(a.name("en") for a in dashboard_warehouse.config.aspect_taxonomy() if a.id == by_model[1])
+    assert f"Complaint area: {name} (negative, complaint-area model: no word list names it)" in _texts(at)
 
 
 def test_a_responder_corrects_a_posts_complaint_areas_and_the_post_says_who_did(dashboard_warehouse):
@@ -248,7 +251,7 @@ def test_a_responder_corrects_a_posts_complaint_areas_and_the_post_says_who_did(
     assert not at.exception, at.exception
     assert "Saved: the post's complaint areas are corrected." in [s.value for s in at.success]
     provenance = next(t for t in _texts(at) if t.startswith("Complaint area:"))
-    assert provenance.startswith("Complaint area: safety (negative) · set by demo-responder ")
+    assert provenance.startswith("Complaint area: Safety (negative) · set by demo-responder ")
     assert provenance.endswith(": a shard of glass in the rice, not a delivery problem")
     with reader(db) as con:
         assert con.execute("SELECT aspects FROM post_analysis WHERE post_key = ? AND is_current", [post_key]).fetchone() == (
@@ -267,6 +270,9 @@ def test_labels_switch_to_chinese(dashboard_warehouse):
     assert any(t.startswith("最严重的一天：lumo 在 ") and " 最新：lumo 在 " in t for t in _texts(at))
     assert not any(t.startswith("Worst day:") for t in _texts(at))
     assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))).label == "确认"
+    # complaint areas by their Chinese names
+    at.switch_page("views/complaints.py").run()
+    assert not at.exception and at.selectbox(key="complaints-aspect").options[0] == "配送物流"
 
 
 def test_response_clock_alert_shows_overdue_from_its_oldest_unanswered_post(dashboard_warehouse):

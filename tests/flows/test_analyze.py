@@ -51,9 +51,11 @@ def test_a_changed_brand_reaches_the_history_at_the_next_run_and_only_then(wareh
         ).fetchone()[0]
     assert expected > 0
 
-    # Only what decides what a post reads as counts: a new severity re-reads nothing.
+    # Only what decides what a post reads as counts: a new severity or name re-reads nothing.
     severities = [a.model_copy(update={"severity": 4.5}) for a in config.aspect_taxonomy()]
     assert _pending(config.model_copy(update={"aspects": severities}), scorer) == 0
+    renamed = [a.model_copy(update={"names": {"zh": f"领域 {a.id}"}}) for a in config.aspect_taxonomy()]
+    assert _pending(config.model_copy(update={"aspects": renamed}), scorer) == 0  # nor a display name
 
     changed = _watching_delivery(config)
     assert _pending(changed, scorer) == posts
