@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -35,8 +36,9 @@ class Context:
 
     def area_name(self, area_id: str) -> str:
         """A complaint area as people read it in this language (config ``names``), else its id."""
-        return self.area_names().get(area_id, area_id)
+        return self.area_names.get(area_id, area_id)
 
+    @cached_property
     def area_names(self) -> dict[str, str]:
         return {a.id: a.name(self.lang) for a in self.config.aspect_taxonomy()}
 

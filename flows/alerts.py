@@ -47,7 +47,7 @@ class AlertCandidate:
     # How strong the day's signal was, in the rule's own terms (only days of one alert are
     # compared): the alert keeps the reason of its strongest day beside its latest one.
     strength: float = 0.0
-    reason_zh: str = ""  # the same sentence in Chinese, for the dashboard's Chinese interface
+    reason_zh: str | None = None  # the same sentence in Chinese, for the dashboard's Chinese interface
 
 
 def _daily_negatives(con: duckdb.DuckDBPyConnection, brand: str, start: date, end: date) -> dict[date, tuple[int, int]]:
@@ -399,8 +399,8 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                     c.day,
                     c.reason,
                     c.strength,
-                    c.reason_zh or None,
-                    c.reason_zh or None,
+                    c.reason_zh,
+                    c.reason_zh,
                 ],
             )
             _event(con, alert_id, "koubei", None, "open", f"rule {c.rule} fired")
@@ -429,7 +429,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                 "severity": new_severity,
                 "evidence": merged,
                 "reason": c.reason,
-                "reason_zh": c.reason_zh or None,
+                "reason_zh": c.reason_zh,
                 "strength": c.strength,
                 # a stronger day, or the same peak day read again (a rerun keeps it current)
                 "stronger": peak_strength is None or c.strength > peak_strength or c.day == peak_day,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import time as clock_time
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -235,6 +236,16 @@ class Aspect(_Strict):
         return self.names.get(language) or self.id  # type: ignore[call-overload]
 
 
+@cache
+def _default_taxonomy() -> tuple[Aspect, ...]:
+    """flows/aspects.yaml, parsed once: the dashboard asks for area names and severities on
+    every rerun, and this file is part of the package, not of a deployment's config."""
+    from importlib import resources
+
+    data = yaml.safe_load(resources.files("flows").joinpath("aspects.yaml").read_text(encoding="utf-8"))
+    return tuple(Aspect.model_validate(item) for item in data)
+
+
 class Config(_Strict):
     project: str = "koubei"
     timezone: str = "Asia/Shanghai"
@@ -262,12 +273,7 @@ class Config(_Strict):
 
     def aspect_taxonomy(self) -> list[Aspect]:
         """The configured aspects, or the packaged default taxonomy (flows/aspects.yaml)."""
-        if self.aspects:
-            return list(self.aspects)
-        from importlib import resources
-
-        data = yaml.safe_load(resources.files("flows").joinpath("aspects.yaml").read_text(encoding="utf-8"))
-        return [Aspect.model_validate(item) for item in data]
+        return list(self.aspects) if self.aspects else list(_default_taxonomy())
 
     def aspect_severity(self) -> dict[str, float]:
         """Each complaint area's severity (post risk weight), by area id."""

@@ -27,11 +27,12 @@ if pareto.empty:
 
 order = pareto["aspect"].tolist()
 pareto = pareto.assign(area=pareto["aspect"].map(ctx.area_name))  # what people read; the id stays for queries
+area_order = pareto["area"].tolist()
 bars = (
     alt.Chart(pareto)
     .mark_bar(color="#d62728")
     .encode(
-        x=alt.X("area:N", sort=pareto["area"].tolist(), title=ctx.t("complaint_area")),
+        x=alt.X("area:N", sort=area_order, title=ctx.t("complaint_area")),
         y=alt.Y("count:Q", title=ctx.t("posts_count")),
         tooltip=["area:N", "aspect:N", "count:Q"],
     )
@@ -40,7 +41,7 @@ line = (
     alt.Chart(pareto)
     .mark_line(point=True, color="black")
     .encode(
-        x=alt.X("area:N", sort=pareto["area"].tolist()),
+        x=alt.X("area:N", sort=area_order),
         y=alt.Y("cumulative_share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="cumulative"),
         tooltip=[alt.Tooltip("cumulative_share:Q", format=".0%")],
     )
@@ -55,5 +56,5 @@ st.text(f"{len(posts)} {ctx.t('results')}")
 posts_table(
     posts[["published_at", "source", "author", "p_negative", "aspects", "url", "text_clean"]],
     key="complaints-posts",
-    area_names=ctx.area_names(),
+    area_names=ctx.area_names,
 )
