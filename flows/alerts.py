@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
-from flows.config import AlertRules, Brand
+from flows.config import AlertRules, Aspect, Brand
 from nlp.text.duplicates import PostRef, coordinated_clusters
 from warehouse.db import transaction
 
@@ -259,8 +260,10 @@ def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> Al
     )
 
 
-def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
-    """A complaint area whose share of the brand's complaints today jumps against its baseline."""
+def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules, areas: Sequence[Aspect] = ()) -> AlertCandidate | None:
+    """A complaint area whose share of the brand's complaints today jumps against its baseline.
+    ``areas`` (the taxonomy) name it in each sentence as the dashboard does (配送物流, not
+    "delivery"); the id stays in the thresholds, which SQL and filters use."""
     rows = con.execute(
         """SELECT local_day = ? AS today, asp.aspect, count(*) AS n, list(post_key) AS posts
            FROM v_post_brand, UNNEST(aspects) AS t(asp)
@@ -283,12 +286,14 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> Al
     if best is None:
         return None
     aspect, jump, share, base, n, posts = best
+    named = next((a for a in areas if a.id == aspect), None)
+    name_en, name_zh = (named.name("en"), named.name("zh")) if named else (aspect, aspect)
     return AlertCandidate(
         brand,
         "emerging_complaint_area",
         day,
         "medium",
-        f"'{aspect}' complaints about {brand} rose to {share:.0%} of today's complaints ({n} posts), from {base:.0%} over the previous {rules.baseline_days} days.",
+        f"'{name_en}' complaints about {brand} rose to {share:.0%} of today's complaints ({n} posts), from {base:.0%} over the previous {rules.baseline_days} days.",
         {
             "min_count": rules.emerging_min_count,
             "share_points": rules.emerging_share_points,
@@ -298,7 +303,7 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules) -> Al
         },
         posts[:30],
         strength=jump,
-        reason_zh=f"{brand} 的“{aspect}”投诉升至今日投诉的 {share:.0%}（{n} 条），此前 {rules.baseline_days} 天为 {base:.0%}。",
+        reason_zh=f"{brand} 的“{name_zh}”投诉升至今日投诉的 {share:.0%}（{n} 条），此前 {rules.baseline_days} 天为 {base:.0%}。",
     )
 
 
@@ -345,21 +350,22 @@ RULES = (
     negative_share_jump,
     influential_detractor,
     coordinated_posting,
-    emerging_complaint_area,
     advocate_turned_negative,
 )
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, brands: list[Brand], day: date, rules: AlertRules) -> list[AlertCandidate]:
+def evaluate(
+    con: duckdb.DuckDBPyConnection, brands: list[Brand], day: date, rules: AlertRules, areas: Sequence[Aspect] = ()
+) -> list[AlertCandidate]:
+    """Every rule for every brand on one day. The rules in RULES read the warehouse alone; the
+    response clock also needs the brand's official accounts, and the emerging-area rule the
+    taxonomy's area names."""
     found = []
     for brand in brands:
-        for rule in RULES:
-            candidate = rule(con, brand.id, day, rules)
-            if candidate:
-                found.append(candidate)
-        clock = unanswered_complaints(con, brand, day, rules)
-        if clock:
-            found.append(clock)
+        candidates = [rule(con, brand.id, day, rules) for rule in RULES]
+        candidates.append(emerging_complaint_area(con, brand.id, day, rules, areas))
+        candidates.append(unanswered_complaints(con, brand, day, rules))
+        found.extend(c for c in candidates if c)
     return found
 
 

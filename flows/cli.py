@@ -310,13 +310,13 @@ def alerts_backtest(
     first, last = _date(start), _date(end)
     if last < first:
         raise UserError("--to is before --from; swap them")
-    brands = list(cfg.brands)
+    brands, areas = list(cfg.brands), cfg.aspect_taxonomy()
     opened, episodes = 0, {}  # (brand, rule) -> (first day, last day) of the running episode
     print("day\tseverity\tbrand\trule\tstatus\treason")
     with reader(cfg.warehouse.path) as con:
         day = first
         while day <= last:
-            for alert in evaluate(con, brands, day, cfg.alerts):
+            for alert in evaluate(con, brands, day, cfg.alerts, areas):
                 key = (alert.brand_id, alert.rule)
                 started, previous = episodes.get(key, (None, None))
                 if previous and (day - previous).days <= cfg.alerts.cooldown_days:

@@ -84,7 +84,7 @@ def alert_task(config_path: str, days: list[date]) -> dict:
         for line in apply_pending(con, config.warehouse.path):  # actions people took while we wrote
             get_run_logger().info(line)
         for day in days:
-            found = alert_rules.evaluate(con, list(config.brands), day, config.alerts)
+            found = alert_rules.evaluate(con, list(config.brands), day, config.alerts, config.aspect_taxonomy())
             with transaction(con):
                 counts = alert_rules.apply(con, found, config.alerts.cooldown_days)
             for key, value in counts.items():

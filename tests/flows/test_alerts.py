@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from flows import alerts
-from flows.config import AlertRules
+from flows.config import AlertRules, _default_taxonomy
 from warehouse.db import writer
 
 DAY0 = date(2026, 10, 1)
@@ -136,6 +136,11 @@ def test_emerging_complaint_area(con):
     _posts(con, [(f"t{i}", 21, "a", "negative", [privacy if i < 6 else delivery]) for i in range(10)])
     candidate = alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=21), RULES)
     assert candidate.thresholds["aspect"] == "privacy" and candidate.thresholds["share"] == 0.6 and len(candidate.evidence) == 6
+    assert "'privacy' complaints" in candidate.reason  # no taxonomy given: the id
+    named = alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=21), RULES, _default_taxonomy())
+    assert named.reason.startswith("'Privacy and data security' complaints about lumo rose to 60%")
+    assert named.reason_zh.startswith("lumo 的“隐私与数据安全”投诉升至今日投诉的 60%（6 条）")
+    assert named.thresholds["aspect"] == "privacy"  # SQL and filters keep the id
     _posts(con, [(f"u{i}", 22, "a", "negative", [privacy]) for i in range(4)])  # below the minimum count
     assert alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=22), RULES) is None
 
