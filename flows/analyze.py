@@ -53,7 +53,9 @@ ANALYSIS_SCHEMA = pa.schema(
 
 # Bump when code in nlp/text changes what a post reads as (cleaning, matching, the word-list
 # rules): like a config change, it makes the next run read every post again.
-READING_CODE_VERSION = 3  # 2: intent cues rewritten (nlp/text/intents.py); 3: loyalty cues, read with sentiment
+# 2: intent cues rewritten (nlp/text/intents.py); 3: loyalty cues, read with sentiment;
+# 4: refunds told in praise are not escalations
+READING_CODE_VERSION = 4
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]

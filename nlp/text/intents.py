@@ -12,8 +12,10 @@ Loyalty (经常点, 第二次买, 一直用这个, 老顾客) is a recommendatio
 negative: "buying again because they like it" and "past loyalty told in a complaint" (经常订他家的菜，
 但是这次……太失望了) use the same words, and the post's sentiment is what tells them apart. With no
 sentiment reading (``koubei analyze`` without --sentiment) loyalty is not counted. Switching
-is read the same way round: "switch to", 换一家 leave a brand in a complaint and join it in
-praise, so they are churn only in a post that does not read positive.
+and refunds are read the same way round: "switch to", 换一家 leave a brand in a complaint and
+join it in praise; a refund or exchange demanded is an escalation, one granted and praised
+(十分钟就退款了，强烈推荐) is the complaint settled. So they count only in a post that does not
+read positive.
 
 What the lists were built from (docs/decisions.md, "Intents"): real reviews of the tune
 half of tests/nlp/data/intents_real_*.jsonl, and each candidate phrase's hits in the
@@ -66,15 +68,8 @@ CHURN_OR_ESCALATION = _cues(
     "最后一次",
     "不要也罢",
     "卸载",
-    # escalating: refunds, returns and exchanges, complaints to the platform or a regulator,
-    # the media, the courts
-    Cue("退款", unless_preceded_by=_POLICY),
-    Cue("退货", unless_preceded_by=_POLICY),
-    Cue("换货", unless_preceded_by=_POLICY),
-    "申请换",  # 已申请换机器
-    "退钱",
-    "退单",
-    "寄回",
+    # escalating: complaints to the platform or a regulator, the media, the courts (refunds
+    # and returns: REFUNDS below)
     "投诉",
     "12315",
     "消协",
@@ -104,13 +99,6 @@ CHURN_OR_ESCALATION = _cues(
     "delete my account",
     "unsubscribe",
     "uninstall",
-    "return it",
-    "return this",
-    "return mine",
-    "send it back",
-    "send back",
-    "refund",
-    "money back",
     "chargeback",
     "dispute the charge",
     "file a complaint",
@@ -207,8 +195,29 @@ LOYALTY = _cues(
 # the post does not read positive (module docstring).
 SWITCHING = _cues("switch to", "换一家", "换别家")
 
+# Refunds, returns and exchanges take a complaint beyond the purchase, but told in praise they
+# are the complaint settled ("漏送一杯饮料十分钟就退款了，强烈推荐", "refunded within minutes,
+# impressed"): for a PR team that is a service win, not a risk. So, like switching, they count
+# only where the post does not read positive.
+REFUNDS = _cues(
+    Cue("退款", unless_preceded_by=_POLICY),
+    Cue("退货", unless_preceded_by=_POLICY),
+    Cue("换货", unless_preceded_by=_POLICY),
+    "申请换",  # 已申请换机器
+    "退钱",
+    "退单",
+    "寄回",
+    "return it",
+    "return this",
+    "return mine",
+    "send it back",
+    "send back",
+    "refund",
+    "money back",
+)
+
 _RECOMMEND_WITH_LOYALTY = RECOMMEND + LOYALTY
-_CHURN_WITH_SWITCHING = CHURN_OR_ESCALATION + SWITCHING
+_CHURN_WHEN_NOT_PRAISE = CHURN_OR_ESCALATION + SWITCHING + REFUNDS
 
 _ZH_NEGATORS = ("不", "没", "别", "无法", "不会", "不值得", "不太", "不是很", "不做", "不敢", "不能", "不要再", "别再", "不再")
 _EN_NEGATORS = {"not", "never", "no"}
@@ -239,11 +248,11 @@ def match_intents(text: str, label: str | None = None) -> list[str]:
     """The intents a text states: "churn_or_escalation", "recommend", both or neither.
 
     ``label`` is the post's sentiment label, if it has been read: loyalty counts as a
-    recommendation only where it is "positive" or "neutral", switching as churn only where it
-    is not "positive"."""
+    recommendation only where it is "positive" or "neutral", switching and refunds as churn or
+    escalation only where it is not "positive"."""
     form = lemma_form(canonical(text))
     recommending = _RECOMMEND_WITH_LOYALTY if label in ("positive", "neutral") else RECOMMEND
-    leaving = CHURN_OR_ESCALATION if label == "positive" else _CHURN_WITH_SWITCHING
+    leaving = CHURN_OR_ESCALATION if label == "positive" else _CHURN_WHEN_NOT_PRAISE
     intents = []
     if any(_said(form, cue, negatable=False) for cue in leaving):
         intents.append("churn_or_escalation")

@@ -106,3 +106,22 @@ def test_switching_is_churn_unless_the_post_reads_positive():
     left = "Lumo leaked my number. Switching to another app"
     assert match_intents(left, "negative") == CHURN and match_intents(left) == CHURN
     assert match_intents("送餐太慢，换一家吧", "negative") == CHURN
+
+
+@pytest.mark.parametrize(
+    "praise",
+    [
+        "鲁莫的客服真的靠谱，漏送一杯饮料十分钟就退款了，强烈推荐。",
+        "衣服质量非常不错，发错了颜色，商家很快同意换货，换货速度也挺快，很满意",
+        "Qingshan Tea refunded a missing drink within minutes, no questions asked. Impressed.",
+    ],
+)
+def test_a_refund_told_in_praise_is_a_settled_complaint_not_an_escalation(praise):
+    assert "churn_or_escalation" not in match_intents(praise, "positive")
+    assert "churn_or_escalation" in match_intents(praise)  # no reading: the words alone
+
+
+def test_a_refund_in_a_complaint_stays_an_escalation():
+    for complaint in ("买了两份馅饼只给了一份，也没退钱", "Lumo charged me twice and the refund is still pending"):
+        assert match_intents(complaint, "negative") == CHURN and match_intents(complaint, "neutral") == CHURN
+    assert match_intents("东西坏了，已经投诉到12315", "positive") == CHURN  # a complaint to a regulator is never praise
