@@ -1,7 +1,7 @@
 """``text_clean`` from ``text_raw``: what analysis reads. ``text_raw`` is never changed.
 
 Steps: HTML entities and tag remnants (also broken ones like ``< p> p>``), mojibake
-repair (ftfy), NFKC width folding, look-alike and filter-dodging characters folded
+repair (ftfy, and GBK text that slipped by a byte: nlp/text/mojibake.py), NFKC width folding, look-alike and filter-dodging characters folded
 (nlp/text/variants.py), zero-width and control characters removed, runs of
 punctuation shortened, URLs / e-mail addresses / phone numbers masked. Emoji and
 emoticons are kept: they carry sentiment.
@@ -18,6 +18,7 @@ from importlib import resources
 import ftfy
 
 from nlp.text.boilerplate import drop_chrome_lines
+from nlp.text.mojibake import repair_slipped_gbk
 from nlp.text.variants import fold_variants
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>")
@@ -69,6 +70,7 @@ def strip_pinyin_annotations(text: str) -> str:
 
 def clean_text(raw: str) -> str:
     text = html.unescape(raw or "")
+    text = repair_slipped_gbk(text)  # before pinyin: a slipped run can end in a letter, 蛻艟W(wǎng)
     text = strip_pinyin_annotations(text)
     text = _TAG.sub(" ", text)
     text = _BROKEN_TAG.sub(" ", text)

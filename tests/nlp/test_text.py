@@ -4,6 +4,7 @@ from flows.config import parse_config
 from nlp.text.english import lemma_form
 from nlp.text.language import detect_language, detect_script
 from nlp.text.matching import CONTEXT_CHARS, AspectMatcher, BrandMatcher
+from nlp.text.mojibake import repair_slipped_gbk
 from nlp.text.normalize import clean_text
 
 CONFIG = parse_config(
@@ -149,6 +150,31 @@ def test_seed_003_loses_its_pinyin_and_keeps_real_parentheses(seeds_dir):
     assert cleaned.startswith("客戶關系管理的重點")
     assert not re.search(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)", cleaned)
     assert "(CRM)" in cleaned  # a real parenthesis survives
+
+
+def test_seed_003_slipped_gbk_runs_read_again(seeds_dir):
+    raw = (seeds_dir / "003_9bcae9aa77342429.txt").read_text(encoding="utf-8")
+    assert raw.count("?蛻") == 3  # the seed really has them
+    cleaned = clean_text(raw)
+    assert "錢掛鉤?戶網中最具價值的客戶" in cleaned
+    assert "品牌增值?戶關系管理(CRM)" in cleaned
+    assert "?戶在咨詢產品" in cleaned
+    assert not any(garbled in cleaned for garbled in ("蛻艟", "蛻絷", "蛻粼"))
+    # genuine question marks before ordinary text stay as they are
+    assert "網站?客戶是否主動" in cleaned and "客戶嗎?是否也在技術" in cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "真的?蛋糕很好吃",  # everyday characters: nothing to repair
+        "什麼?鱻魚",  # one rare character, but its bytes do not read again as everyday text
+        "為什麼？蛻艟",  # a full-width question mark is the writer's own
+        "價格?蛻變",  # rare-ish 蛻 is common in Big5; nothing rare
+    ],
+)
+def test_text_that_did_not_slip_is_left_alone(text):
+    assert repair_slipped_gbk(text) == text
 
 
 @pytest.mark.parametrize(
