@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import User
-from dashboard.i18n import t
+from dashboard.i18n import t, t_or
 from flows.config import Config, load_config
 from warehouse import read
 
@@ -41,6 +41,16 @@ class Context:
     @cached_property
     def area_names(self) -> dict[str, str]:
         return {a.id: a.name(self.lang) for a in self.config.aspect_taxonomy()}
+
+    def brand_name(self, brand_id: str) -> str:
+        """A brand as the config names it (Qingshan Tea for qingshan), else its id."""
+        return next((b.name for b in self.config.brands if b.id == brand_id), brand_id)
+
+    def rule_title(self, rule: str) -> str:
+        return t_or(f"rule_{rule}", rule, self.lang)
+
+    def status_label(self, status: str) -> str:
+        return t_or(f"status_{status}", status, self.lang)
 
 
 @st.cache_resource(show_spinner=False)
@@ -145,7 +155,7 @@ def period_picker(ctx: Context, key: str, default_days: int = 30) -> tuple[date 
 
 def brand_picker(ctx: Context, key: str) -> str | None:
     brands = [b.id for b in ctx.config.brands]
-    return st.selectbox(ctx.t("brand"), brands, key=key) if brands else None
+    return st.selectbox(ctx.t("brand"), brands, format_func=ctx.brand_name, key=key) if brands else None
 
 
 def clock_text(ctx: Context, start: datetime, hours: float, now: datetime | None = None) -> tuple[str, bool]:

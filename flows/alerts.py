@@ -94,30 +94,30 @@ def _coordinated(con, brand: str, day: date, rules: AlertRules) -> list:
     return [c for c in clusters if any(days[m.key] == day for m in c.members)]
 
 
-def coordinated_posting(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
-    clusters = _coordinated(con, brand, day, rules)
+def coordinated_posting(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
+    clusters = _coordinated(con, brand.id, day, rules)
     if not clusters:
         return None
     biggest = max(clusters, key=lambda c: len(c.members))
     members = [m.key for c in clusters for m in sorted(c.members, key=lambda m: m.published)]
     return AlertCandidate(
-        brand,
+        brand.id,
         "coordinated_posting",
         day,
         "medium",
-        f"{len(biggest.members)} near-identical posts about {brand} from {len(biggest.authors)} accounts, "
+        f"{len(biggest.members)} near-identical posts about {brand.name} from {len(biggest.authors)} accounts, "
         f"most of them new, appeared within 48 hours up to {day}.",
         {"min_authors": rules.coordinated_min_authors, "similarity": 0.6, "window_hours": 48, "new_account_days": 7},
         members[:30],
         strength=len(biggest.members),
         reason_zh=f"截至 {day} 的 48 小时内，{len(biggest.authors)} 个账号（多为新账号）发布了 "
-        f"{len(biggest.members)} 条关于 {brand} 的几乎相同的帖子。",
+        f"{len(biggest.members)} 条关于 {brand.name} 的几乎相同的帖子。",
     )
 
 
-def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+def negative_spike(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
     """Today's negatives against the median and MAD of the previous ``baseline_days``."""
-    history = _daily_negatives(con, brand, day - timedelta(days=rules.baseline_days), day)
+    history = _daily_negatives(con, brand.id, day - timedelta(days=rules.baseline_days), day)
     today = history.get(day, (0, 0))[0]
     baseline = [history.get(day - timedelta(days=i), (0, 0))[0] for i in range(1, rules.baseline_days + 1)]
     median = statistics.median(baseline)
@@ -126,11 +126,11 @@ def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandid
     if today < rules.spike_min_count or today < threshold or today < rules.spike_min_ratio * max(median, 1.0):
         return None
     return AlertCandidate(
-        brand,
+        brand.id,
         "negative_spike",
         day,
         "high",
-        f"{today} negative posts about {brand} on {day}, against a usual {median:g} a day (threshold {threshold:.1f}).",
+        f"{today} negative posts about {brand.name} on {day}, against a usual {median:g} a day (threshold {threshold:.1f}).",
         {
             "baseline_days": rules.baseline_days,
             "baseline_median": median,
@@ -141,15 +141,17 @@ def negative_spike(con, brand: str, day: date, rules: AlertRules) -> AlertCandid
             "observed": today,
         },
         list(
-            dict.fromkeys(_evidence(con, brand, day) + [m.key for c in _coordinated(con, brand, day, rules) for m in c.members])
+            dict.fromkeys(
+                _evidence(con, brand.id, day) + [m.key for c in _coordinated(con, brand.id, day, rules) for m in c.members]
+            )
         )[:30],
         strength=today / threshold,
-        reason_zh=f"{brand} 在 {day} 有 {today} 条负面帖子，平时每天约 {median:g} 条（阈值 {threshold:.1f}）。",
+        reason_zh=f"{brand.name} 在 {day} 有 {today} 条负面帖子，平时每天约 {median:g} 条（阈值 {threshold:.1f}）。",
     )
 
 
-def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
-    history = _daily_negatives(con, brand, day - timedelta(days=rules.baseline_days), day)
+def negative_share_jump(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
+    history = _daily_negatives(con, brand.id, day - timedelta(days=rules.baseline_days), day)
     neg, total = history.get(day, (0, 0))
     base_neg = sum(v[0] for d, v in history.items() if d < day)
     base_total = sum(v[1] for d, v in history.items() if d < day)
@@ -159,25 +161,25 @@ def negative_share_jump(con, brand: str, day: date, rules: AlertRules) -> AlertC
     if share - base_share < rules.share_jump_points:
         return None
     return AlertCandidate(
-        brand,
+        brand.id,
         "negative_share_jump",
         day,
         "medium",
-        f"{share:.0%} of {total} posts about {brand} on {day} were negative, against {base_share:.0%} over the previous {rules.baseline_days} days.",
+        f"{share:.0%} of {total} posts about {brand.name} on {day} were negative, against {base_share:.0%} over the previous {rules.baseline_days} days.",
         {
             "min_posts": rules.share_jump_min_posts,
             "jump_points": rules.share_jump_points,
             "share": round(share, 3),
             "baseline_share": round(base_share, 3),
         },
-        _evidence(con, brand, day),
+        _evidence(con, brand.id, day),
         strength=share - base_share,
-        reason_zh=f"{brand} 在 {day} 的 {total} 条帖子中 {share:.0%} 为负面，此前 {rules.baseline_days} 天为 {base_share:.0%}。",
+        reason_zh=f"{brand.name} 在 {day} 的 {total} 条帖子中 {share:.0%} 为负面，此前 {rules.baseline_days} 天为 {base_share:.0%}。",
     )
 
 
 def _authors_alert(
-    brand: str, rule: str, day: date, who: tuple[str, str], rows: list[tuple], thresholds: dict
+    brand: Brand, rule: str, day: date, who: tuple[str, str], rows: list[tuple], thresholds: dict
 ) -> AlertCandidate | None:
     """A medium alert naming the authors of ``rows`` (post_key, display name, score), or None;
     its strength is the highest score (influence or advocacy) among them. ``who`` says what
@@ -186,19 +188,19 @@ def _authors_alert(
         return None
     names = list(dict.fromkeys(r[1] for r in rows))
     return AlertCandidate(
-        brand,
+        brand.id,
         rule,
         day,
         "medium",
-        f"{who[0]} {', '.join(names)} posted negatively about {brand} on {day}.",
+        f"{who[0]} {', '.join(names)} posted negatively about {brand.name} on {day}.",
         thresholds,
         [r[0] for r in rows],
         max(r[2] for r in rows),
-        reason_zh=f"{who[1]} {'、'.join(names)} 在 {day} 发布了关于 {brand} 的负面帖子。",
+        reason_zh=f"{who[1]} {'、'.join(names)} 在 {day} 发布了关于 {brand.name} 的负面帖子。",
     )
 
 
-def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+def influential_detractor(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
     rows = con.execute(
         """
         SELECT v.post_key, au.display_name, s.influence
@@ -208,7 +210,7 @@ def influential_detractor(con, brand: str, day: date, rules: AlertRules) -> Aler
         WHERE v.brand_id = ? AND v.local_day = ? AND v.label = 'negative' AND s.influence >= ?
         ORDER BY s.influence DESC
         """,
-        [brand, day, rules.detractor_min_influence],
+        [brand.id, day, rules.detractor_min_influence],
     ).fetchall()
     thresholds = {"min_influence": rules.detractor_min_influence, "max_influence": round(rows[0][2], 3)} if rows else {}
     return _authors_alert(brand, "influential_detractor", day, ("Influential author(s)", "有影响力的作者"), rows, thresholds)
@@ -252,15 +254,17 @@ def unanswered_complaints(con, brand: Brand, day: date, rules: AlertRules) -> Al
         "response_clock",
         day,
         "medium",
-        f"{len(rows)} negative post(s) about {brand.id} from {complaint_day} got no reply from an official account within {hours:g} hours.",
+        f"{len(rows)} negative post(s) about {brand.name} from {complaint_day} got no reply from an official account within {hours:g} hours.",
         {"response_clock_hours": hours, "official_accounts": [f"{s}:{n}" for s, n in pairs]},
         [r[0] for r in rows][:30],
         strength=len(rows),
-        reason_zh=f"{brand.id} 在 {complaint_day} 的 {len(rows)} 条负面帖子在 {hours:g} 小时内没有得到官方账号回复。",
+        reason_zh=f"{brand.name} 在 {complaint_day} 的 {len(rows)} 条负面帖子在 {hours:g} 小时内没有得到官方账号回复。",
     )
 
 
-def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules, areas: Sequence[Aspect] = ()) -> AlertCandidate | None:
+def emerging_complaint_area(
+    con, brand: Brand, day: date, rules: AlertRules, areas: Sequence[Aspect] = ()
+) -> AlertCandidate | None:
     """A complaint area whose share of the brand's complaints today jumps against its baseline.
     ``areas`` (the taxonomy) name it in each sentence as the dashboard does (配送物流, not
     "delivery"); the id stays in the thresholds, which SQL and filters use."""
@@ -269,7 +273,7 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules, areas
            FROM v_post_brand, UNNEST(aspects) AS t(asp)
            WHERE brand_id = ? AND asp.polarity = 'negative' AND local_day BETWEEN ? AND ?
            GROUP BY ALL""",
-        [day, brand, day - timedelta(days=rules.baseline_days), day],
+        [day, brand.id, day - timedelta(days=rules.baseline_days), day],
     ).fetchall()
     today = {aspect: (n, posts) for is_today, aspect, n, posts in rows if is_today}
     before = {aspect: n for is_today, aspect, n, _ in rows if not is_today}
@@ -289,11 +293,11 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules, areas
     named = next((a for a in areas if a.id == aspect), None)
     name_en, name_zh = (named.name("en"), named.name("zh")) if named else (aspect, aspect)
     return AlertCandidate(
-        brand,
+        brand.id,
         "emerging_complaint_area",
         day,
         "medium",
-        f"'{name_en}' complaints about {brand} rose to {share:.0%} of today's complaints ({n} posts), from {base:.0%} over the previous {rules.baseline_days} days.",
+        f"'{name_en}' complaints about {brand.name} rose to {share:.0%} of today's complaints ({n} posts), from {base:.0%} over the previous {rules.baseline_days} days.",
         {
             "min_count": rules.emerging_min_count,
             "share_points": rules.emerging_share_points,
@@ -303,11 +307,11 @@ def emerging_complaint_area(con, brand: str, day: date, rules: AlertRules, areas
         },
         posts[:30],
         strength=jump,
-        reason_zh=f"{brand} 的“{name_zh}”投诉升至今日投诉的 {share:.0%}（{n} 条），此前 {rules.baseline_days} 天为 {base:.0%}。",
+        reason_zh=f"{brand.name} 的“{name_zh}”投诉升至今日投诉的 {share:.0%}（{n} 条），此前 {rules.baseline_days} 天为 {base:.0%}。",
     )
 
 
-def advocate_turned_negative(con, brand: str, day: date, rules: AlertRules) -> AlertCandidate | None:
+def advocate_turned_negative(con, brand: Brand, day: date, rules: AlertRules) -> AlertCandidate | None:
     """One of yesterday's top advocates (a record of mostly positive mentions) turns: at least
     two negative posts about the brand within three days, one of them today."""
     rows = con.execute(
@@ -326,12 +330,12 @@ def advocate_turned_negative(con, brand: str, day: date, rules: AlertRules) -> A
         ORDER BY top.advocacy DESC
         """,
         [
-            brand,
+            brand.id,
             day - timedelta(days=1),
             rules.advocate_min_score,
             rules.advocate_min_positive_share,
             rules.advocate_top_n,
-            brand,
+            brand.id,
             day - timedelta(days=2),
             day,
             day,
@@ -351,20 +355,19 @@ RULES = (
     influential_detractor,
     coordinated_posting,
     advocate_turned_negative,
+    unanswered_complaints,
 )
 
 
 def evaluate(
     con: duckdb.DuckDBPyConnection, brands: list[Brand], day: date, rules: AlertRules, areas: Sequence[Aspect] = ()
 ) -> list[AlertCandidate]:
-    """Every rule for every brand on one day. The rules in RULES read the warehouse alone; the
-    response clock also needs the brand's official accounts, and the emerging-area rule the
-    taxonomy's area names."""
+    """Every rule for every brand on one day. Rules read the brand's id in SQL and write its
+    name in their sentences; the emerging-area rule also names the area (``areas``)."""
     found = []
     for brand in brands:
-        candidates = [rule(con, brand.id, day, rules) for rule in RULES]
-        candidates.append(emerging_complaint_area(con, brand.id, day, rules, areas))
-        candidates.append(unanswered_complaints(con, brand, day, rules))
+        candidates = [rule(con, brand, day, rules) for rule in RULES]
+        candidates.append(emerging_complaint_area(con, brand, day, rules, areas))
         found.extend(c for c in candidates if c)
     return found
 

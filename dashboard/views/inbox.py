@@ -45,6 +45,7 @@ def _actions(ctx: Context, alert_id: str, status: str) -> None:
 def _details(ctx: Context, alert: pd.Series) -> None:
     with st.expander(f"{ctx.t('evidence')} ({alert['evidence_posts']})"):
         posts_table(read.posts_by_key(ctx.db, list(alert["evidence"])), key=f"evidence-{alert['alert_id']}")
+        st.text(f"{ctx.t('rule')}: {alert['rule']}")  # the id analysts filter on in SQL
         st.text(ctx.t("thresholds"))
         st.json(json.loads(alert["thresholds"]), expanded=False)
         st.text(ctx.t("history"))
@@ -57,7 +58,8 @@ def _card(ctx: Context, alert: pd.Series, pending: list[AlertAction]) -> None:
         with head:
             st.badge(alert["severity"].upper(), color=SEVERITY_COLOR.get(alert["severity"], "gray"))
             st.text(
-                f"{alert['brand']} · {alert['rule']} · {alert['status']} · {alert['day']:%Y-%m-%d} → {alert['last_day']:%Y-%m-%d}"
+                f"{ctx.brand_name(alert['brand'])} · {ctx.rule_title(alert['rule'])} · {ctx.status_label(alert['status'])}"
+                f" · {alert['day']:%Y-%m-%d} → {alert['last_day']:%Y-%m-%d}"
             )
             # literal: reasons quote crawled author names
             st.text(alert["reason_zh"] if ctx.lang == "zh" else alert["reason"])

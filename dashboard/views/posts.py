@@ -93,7 +93,9 @@ def _correction_form(ctx: Context, post: pd.Series, place: str) -> None:
 def _filters(ctx: Context) -> read.PostFilter:
     any_ = ctx.t("any")
     row1 = st.columns(4)
-    brand = row1[0].selectbox(ctx.t("brand"), [any_, *(b.id for b in ctx.config.brands)], key="posts-brand")
+    brand = row1[0].selectbox(
+        ctx.t("brand"), [any_, *(b.id for b in ctx.config.brands)], format_func=ctx.brand_name, key="posts-brand"
+    )
     source = row1[1].selectbox(ctx.t("sources"), [any_, *read.sources(ctx.db)], key="posts-source")
     language = row1[2].selectbox(ctx.t("languages"), [any_, "zh", "en", "other"], key="posts-language")
     label = row1[3].selectbox(ctx.t("sentiment"), [any_, "negative", "neutral", "positive"], key="posts-label")

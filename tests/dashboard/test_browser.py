@@ -101,7 +101,7 @@ def _shot(page, name: str) -> None:
 
 def test_responder_acknowledges_the_planted_alert_and_it_persists(dashboard_url, dashboard_warehouse, page):
     _log_in(page, dashboard_url, "demo-admin")
-    _expect_first_card(page, "lumo · negative_spike · open")  # the planted burst tops the inbox
+    _expect_first_card(page, "Lumo · Negative spike · open")  # the planted burst tops the inbox
     _shot(page, "inbox")
     spike = page.locator(f".st-key-alert-{_spike_id(dashboard_warehouse.db)}")
     spike.get_by_label("Note").fill("delivery team called")
@@ -111,7 +111,7 @@ def test_responder_acknowledges_the_planted_alert_and_it_persists(dashboard_url,
 
     page.reload()
     _log_in(page, dashboard_url, "demo-admin")
-    _expect_first_card(page, "lumo · negative_spike · acknowledged")
+    _expect_first_card(page, "Lumo · Negative spike · acknowledged")
 
     for name in PAGES:
         page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
@@ -123,7 +123,7 @@ def test_responder_acknowledges_the_planted_alert_and_it_persists(dashboard_url,
 
 def test_viewer_finds_no_acknowledge_action(dashboard_url, page):
     _log_in(page, dashboard_url, "demo-viewer")
-    _expect_first_card(page, "lumo · negative_spike · open")
+    _expect_first_card(page, "Lumo · Negative spike · open")
     page.get_by_text("Viewers can read alerts but not act on them.").first.wait_for()
     assert page.get_by_role("button", name="Acknowledge").count() == 0
     assert page.get_by_test_id("stSidebarNav").get_by_text("Runs", exact=True).count() == 0
@@ -162,6 +162,6 @@ def test_dashboard_keeps_working_while_the_flow_writes_and_keeps_the_acknowledge
     backfill(str(dashboard_warehouse.config_path), last, last, False)  # a real run: applies the queue
     page.reload()
     _log_in(page, dashboard_url, "demo-responder")
-    _expect_first_card(page, "lumo · negative_spike · acknowledged")
+    _expect_first_card(page, "Lumo · Negative spike · acknowledged")
     with reader(db) as con:
         assert con.execute("SELECT actor FROM alert_events WHERE to_status = 'acknowledged'").fetchall() == [("demo-responder",)]

@@ -57,8 +57,8 @@ def test_inbox_puts_the_planted_spike_first_with_its_evidence_and_a_responder_ac
     at = _login("demo-responder")
     assert at.title[0].value == "Alerts inbox"
     texts = _texts(at)
-    first_card = next(t for t in texts if " · " in t and "lumo" in t)
-    assert first_card.startswith("lumo · negative_spike · open")
+    first_card = next(t for t in texts if " · " in t and "Lumo" in t)
+    assert first_card.startswith("Lumo · Negative spike · open")
     assert "HIGH" in at.markdown[0].value  # the severity badge of the first card
     evidence = at.dataframe[0].value
     assert "数码老王" in set(evidence["author"])  # the influential author who started the burst
@@ -79,7 +79,7 @@ def test_inbox_puts_the_planted_spike_first_with_its_evidence_and_a_responder_ac
 
 def test_viewers_read_alerts_but_cannot_act(dashboard_warehouse):
     at = _login("demo-viewer")
-    assert any(t.startswith("lumo · negative_spike") for t in _texts(at))
+    assert any(t.startswith("Lumo · Negative spike") for t in _texts(at))
     assert not [b for b in at.button if b.key and b.key.split("-")[0] in {"acknowledge", "resolve", "dismiss"}]
     assert "Viewers can read alerts but not act on them." in [c.value for c in at.caption]
 
@@ -267,8 +267,9 @@ def test_labels_switch_to_chinese(dashboard_warehouse):
     assert at.title[0].value == "预警收件箱"
     assert any(t.endswith("条未处理预警") for t in _texts(at))
     # the alerts explain themselves in Chinese too: the planted spike's worst day and latest one
-    assert any(t.startswith("最严重的一天：lumo 在 ") and " 最新：lumo 在 " in t for t in _texts(at))
+    assert any(t.startswith("最严重的一天：Lumo 在 ") and " 最新：Lumo 在 " in t for t in _texts(at))
     assert not any(t.startswith("Worst day:") for t in _texts(at))
+    assert any(t.startswith("Lumo · 负面帖子激增 · 待处理 · ") for t in _texts(at))  # rule and state by name too
     assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))).label == "确认"
     # complaint areas by their Chinese names
     at.switch_page("views/complaints.py").run()
@@ -278,7 +279,24 @@ def test_labels_switch_to_chinese(dashboard_warehouse):
 def test_response_clock_alert_shows_overdue_from_its_oldest_unanswered_post(dashboard_warehouse):
     at = _login("demo-admin")
     texts = _texts(at)
-    card = next(i for i, t in enumerate(texts) if t.startswith("lumo · response_clock"))
+    card = next(i for i, t in enumerate(texts) if t.startswith("Lumo · Unanswered complaints"))
     assert card > 0  # a medium alert, below the high spike
     overdue = [e.value for e in at.error if e.value.startswith("Response clock: overdue by")]
     assert overdue, [e.value for e in at.info]  # its 24 hours ran out before the alert opened
+
+
+def test_every_alert_rule_has_a_title_in_both_languages():
+    from dashboard.i18n import LABELS
+    from flows.alerts import RULES
+
+    rules = [
+        "negative_spike",
+        "negative_share_jump",
+        "influential_detractor",
+        "coordinated_posting",
+        "advocate_turned_negative",
+        "response_clock",
+        "emerging_complaint_area",
+    ]
+    assert len(rules) == len(RULES) + 1  # a new rule needs its title here and in dashboard/i18n.py
+    assert all(f"rule_{rule}" in LABELS for rule in rules), [r for r in rules if f"rule_{r}" not in LABELS]

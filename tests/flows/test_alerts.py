@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from flows import alerts
-from flows.config import AlertRules, _default_taxonomy
+from flows.config import AlertRules, Brand, _default_taxonomy
 from warehouse.db import writer
 
 DAY0 = date(2026, 10, 1)
 RULES = AlertRules()
+LUMO = Brand(id="lumo", name="Lumo", aliases={"zh-Hans": ["鲁莫"], "en": ["Lumo"]})
 
 
 def _history(con, negatives: list[int], positives: int = 6, brand: str = "lumo") -> None:
@@ -38,7 +39,7 @@ def con(tmp_path):
 
 
 def _fires(con, day_index: int):
-    return alerts.negative_spike(con, "lumo", DAY0 + timedelta(days=day_index), RULES)
+    return alerts.negative_spike(con, LUMO, DAY0 + timedelta(days=day_index), RULES)
 
 
 def test_spike_fires_on_the_burst_day_only(con):
@@ -47,9 +48,9 @@ def test_spike_fires_on_the_burst_day_only(con):
     assert fired == [22, 23]
     candidate = _fires(con, 22)
     assert candidate.severity == "high" and candidate.thresholds["observed"] == 19 and len(candidate.evidence) == 12
-    assert "19 negative posts about lumo" in candidate.reason
+    assert "19 negative posts about Lumo" in candidate.reason
     # the Chinese reason states the same facts: the numbers of the English one, no more, no fewer
-    assert candidate.reason_zh.startswith("lumo 在 2026-10-23 有 19 条负面帖子，平时每天约 2 条")
+    assert candidate.reason_zh.startswith("Lumo 在 2026-10-23 有 19 条负面帖子，平时每天约 2 条")
     numbers = [sorted(re.findall(r"\d+(?:\.\d+)?", text)) for text in (candidate.reason, candidate.reason_zh)]
     assert numbers[0] == numbers[1]
 
@@ -95,12 +96,12 @@ def test_an_episode_keeps_its_worst_day_beside_its_latest(con):
     ).fetchone()
     assert (peak_day, last_day) == (DAY0 + timedelta(days=22), DAY0 + timedelta(days=23))
     assert reason.startswith("11 negative posts")
-    assert explanation.startswith("Worst day: 20 negative posts about lumo on 2026-10-23")
+    assert explanation.startswith("Worst day: 20 negative posts about Lumo on 2026-10-23")
     assert explanation.endswith(reason)
     # and in Chinese, for the dashboard's Chinese interface: worst day and latest alike
     (explanation_zh,) = con.execute("SELECT explanation_zh FROM v_open_alerts").fetchone()
-    assert explanation_zh.startswith("最严重的一天：lumo 在 2026-10-23 有 20 条负面帖子")
-    assert " 最新：lumo 在 2026-10-24 有 11 条负面帖子" in explanation_zh
+    assert explanation_zh.startswith("最严重的一天：Lumo 在 2026-10-23 有 20 条负面帖子")
+    assert " 最新：Lumo 在 2026-10-24 有 11 条负面帖子" in explanation_zh
     # the summary and the notification read the same explanation
     from flows.notify import due_alerts
 
@@ -134,15 +135,15 @@ def test_emerging_complaint_area(con):
     delivery, privacy = {"aspect": "delivery", "polarity": "negative"}, {"aspect": "privacy", "polarity": "negative"}
     _posts(con, [(f"b{i}", i % 21, "a", "negative", [delivery]) for i in range(40)])
     _posts(con, [(f"t{i}", 21, "a", "negative", [privacy if i < 6 else delivery]) for i in range(10)])
-    candidate = alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=21), RULES)
+    candidate = alerts.emerging_complaint_area(con, LUMO, DAY0 + timedelta(days=21), RULES)
     assert candidate.thresholds["aspect"] == "privacy" and candidate.thresholds["share"] == 0.6 and len(candidate.evidence) == 6
     assert "'privacy' complaints" in candidate.reason  # no taxonomy given: the id
-    named = alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=21), RULES, _default_taxonomy())
-    assert named.reason.startswith("'Privacy and data security' complaints about lumo rose to 60%")
-    assert named.reason_zh.startswith("lumo 的“隐私与数据安全”投诉升至今日投诉的 60%（6 条）")
+    named = alerts.emerging_complaint_area(con, LUMO, DAY0 + timedelta(days=21), RULES, _default_taxonomy())
+    assert named.reason.startswith("'Privacy and data security' complaints about Lumo rose to 60%")
+    assert named.reason_zh.startswith("Lumo 的“隐私与数据安全”投诉升至今日投诉的 60%（6 条）")
     assert named.thresholds["aspect"] == "privacy"  # SQL and filters keep the id
     _posts(con, [(f"u{i}", 22, "a", "negative", [privacy]) for i in range(4)])  # below the minimum count
-    assert alerts.emerging_complaint_area(con, "lumo", DAY0 + timedelta(days=22), RULES) is None
+    assert alerts.emerging_complaint_area(con, LUMO, DAY0 + timedelta(days=22), RULES) is None
 
 
 def test_advocate_turned_negative_needs_a_record_and_a_sustained_turn(con):
@@ -154,19 +155,19 @@ def test_advocate_turned_negative_needs_a_record_and_a_sustained_turn(con):
             [day - timedelta(days=1), author, positive, 10 - positive],
         )
     _posts(con, [("f1", 9, "fan", "negative", []), ("m1", 9, "mixed", "negative", []), ("m2", 10, "mixed", "negative", [])])
-    assert alerts.advocate_turned_negative(con, "lumo", day, RULES) is None  # fan: one negative only; mixed: no record
+    assert alerts.advocate_turned_negative(con, LUMO, day, RULES) is None  # fan: one negative only; mixed: no record
     _posts(con, [("f2", 10, "fan", "negative", [])])
-    candidate = alerts.advocate_turned_negative(con, "lumo", day, RULES)
+    candidate = alerts.advocate_turned_negative(con, LUMO, day, RULES)
     assert set(candidate.evidence) == {"f1", "f2"} and "Fan" in candidate.reason
 
 
 def test_share_jump_needs_enough_posts_and_a_real_jump(con):
     _history(con, [2] * 21 + [9, 3], positives=6)  # day 21: 9 of 15 negative; day 22: 3 of 9 posts only
-    candidate = alerts.negative_share_jump(con, "lumo", DAY0 + timedelta(days=21), RULES)
+    candidate = alerts.negative_share_jump(con, LUMO, DAY0 + timedelta(days=21), RULES)
     assert candidate.thresholds["share"] == 0.6 and candidate.thresholds["baseline_share"] == 0.25
-    assert "60% of 15 posts about lumo" in candidate.reason and len(candidate.evidence) == 9
-    assert alerts.negative_share_jump(con, "lumo", DAY0 + timedelta(days=22), RULES) is None  # below min posts
-    assert alerts.negative_share_jump(con, "lumo", DAY0 + timedelta(days=5), RULES) is None  # usual day
+    assert "60% of 15 posts about Lumo" in candidate.reason and len(candidate.evidence) == 9
+    assert alerts.negative_share_jump(con, LUMO, DAY0 + timedelta(days=22), RULES) is None  # below min posts
+    assert alerts.negative_share_jump(con, LUMO, DAY0 + timedelta(days=5), RULES) is None  # usual day
 
 
 def test_influential_detractor_only_above_the_influence_threshold(con):
@@ -180,14 +181,13 @@ def test_influential_detractor_only_above_the_influence_threshold(con):
         con,
         [("p-big", 3, "big", "negative", []), ("p-small", 3, "small", "negative", []), ("p-big-ok", 3, "big", "positive", [])],
     )
-    candidate = alerts.influential_detractor(con, "lumo", day, RULES)
+    candidate = alerts.influential_detractor(con, LUMO, day, RULES)
     assert candidate.evidence == ["p-big"] and "Big Voice" in candidate.reason and "Small" not in candidate.reason
     assert candidate.thresholds == {"min_influence": 0.8, "max_influence": 0.92}
-    assert alerts.influential_detractor(con, "lumo", day - timedelta(days=1), RULES) is None
+    assert alerts.influential_detractor(con, LUMO, day - timedelta(days=1), RULES) is None
 
 
 def test_response_clock_counts_complaints_left_unanswered_by_official_accounts(con):
-    from flows.config import Brand
 
     brand = Brand(id="lumo", name="Lumo", aliases={"zh-Hans": ["鲁莫"]}, official_accounts={"s": ["Lumo Care"]})
     con.execute(
@@ -235,8 +235,8 @@ def test_coordinated_posting_needs_enough_new_accounts(con):
         )
     _posts(con, [(f"copy{i}", 6, f"new{i}", "negative", []) for i in range(5)])
     con.execute("UPDATE posts SET text_raw = ? || ' ' || post_key", [text])
-    candidate = alerts.coordinated_posting(con, "lumo", day, RULES)
+    candidate = alerts.coordinated_posting(con, LUMO, day, RULES)
     assert candidate is not None and sorted(candidate.evidence) == [f"copy{i}" for i in range(5)]
-    assert "5 near-identical posts about lumo from 5 accounts" in candidate.reason
+    assert "5 near-identical posts about Lumo from 5 accounts" in candidate.reason
     con.execute("DELETE FROM posts WHERE post_key IN ('copy0', 'copy1')")  # three accounts: below the minimum of four
-    assert alerts.coordinated_posting(con, "lumo", day, RULES) is None
+    assert alerts.coordinated_posting(con, LUMO, day, RULES) is None
