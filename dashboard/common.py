@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard.auth import User
 from dashboard.i18n import t, t_or
+from flows.alerts import rule_title
 from flows.config import Config, load_config
 from warehouse import read
 
@@ -47,7 +48,7 @@ class Context:
         return next((b.name for b in self.config.brands if b.id == brand_id), brand_id)
 
     def rule_title(self, rule: str) -> str:
-        return t_or(f"rule_{rule}", rule, self.lang)
+        return rule_title(rule, self.lang)
 
     def status_label(self, status: str) -> str:
         return t_or(f"status_{status}", status, self.lang)

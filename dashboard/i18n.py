@@ -117,14 +117,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "runs_title": ("Pipeline runs", "流水线运行"),
     "quarantine": ("Quarantined rows by reason", "隔离数据（按原因）"),
     "no_runs": ("No runs yet.", "暂无运行记录。"),
-    # alert rules (flows/alerts.py) and states as people read them; SQL keeps the ids
-    "rule_negative_spike": ("Negative spike", "负面帖子激增"),
-    "rule_negative_share_jump": ("Negative share jump", "负面占比跃升"),
-    "rule_influential_detractor": ("Influential detractor", "有影响力的批评者"),
-    "rule_coordinated_posting": ("Likely coordinated posting", "疑似有组织发帖（水军）"),
-    "rule_emerging_complaint_area": ("Emerging complaint area", "新出现的投诉领域"),
-    "rule_advocate_turned_negative": ("Advocate turned negative", "拥护者转为负面"),
-    "rule_response_clock": ("Unanswered complaints", "投诉未获回复"),
+    # alert states as people read them; SQL keeps the ids (rule titles: flows.alerts.RULE_TITLES)
     "status_open": ("open", "待处理"),
     "status_acknowledged": ("acknowledged", "已确认"),
     "status_resolved": ("resolved", "已解决"),
@@ -138,5 +131,5 @@ def t(key: str, language: str) -> str:
 
 
 def t_or(key: str, fallback: str, language: str) -> str:
-    """The label for ``key``, or ``fallback`` where there is none (a rule added without one)."""
+    """The label for ``key``, or ``fallback`` where there is none."""
     return t(key, language) if key in LABELS else fallback

@@ -27,6 +27,26 @@ from nlp.text.duplicates import PostRef, coordinated_clusters
 from warehouse.db import transaction
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+# Each rule's title as people read it, in English and Chinese (the dashboard, the run summary);
+# `alerts.rule` keeps the id. A rule added below needs its title here (a test checks).
+RULE_TITLES: dict[str, tuple[str, str]] = {
+    "negative_spike": ("Negative spike", "负面帖子激增"),
+    "negative_share_jump": ("Negative share jump", "负面占比跃升"),
+    "influential_detractor": ("Influential detractor", "有影响力的批评者"),
+    "coordinated_posting": ("Likely coordinated posting", "疑似有组织发帖（水军）"),
+    "emerging_complaint_area": ("Emerging complaint area", "新出现的投诉领域"),
+    "advocate_turned_negative": ("Advocate turned negative", "拥护者转为负面"),
+    "response_clock": ("Unanswered complaints", "投诉未获回复"),
+}
+
+
+def rule_title(rule: str, language: str) -> str:
+    """A rule's title in ``language`` ("en" or "zh"); its id where it has none."""
+    en, zh = RULE_TITLES.get(rule, (rule, rule))
+    return zh if language == "zh" else en
+
+
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
 TRANSITIONS = {
     "open": {"acknowledged", "resolved", "dismissed"},

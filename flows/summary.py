@@ -1,15 +1,54 @@
-"""The run summary: what the PR team and the operator want to see after a run."""
+"""The run summary: what the PR team and the operator want to see after a run.
+
+Written in the team's language (the config's ``dashboard.language``): a Chinese team reads its
+alerts' Chinese sentences (``v_open_alerts.explanation_zh``) and rule titles, as in the
+dashboard; brand and source ids stay as configured.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from flows.alerts import rule_title
 from warehouse.db import reader
 
+# (English, Chinese) per table title and column
+TITLES = {
+    "posts": ("Posts per source and language", "各来源、各语言的帖子"),
+    "negative_share": ("Negative share per brand", "各品牌负面占比"),
+    "alerts": ("Open alerts", "未处理预警"),
+    "advocates": ("Top advocates", "头部拥护者"),
+    "detractors": ("Top detractors", "头部批评者"),
+}
+COLUMNS = {
+    "source": ("source", "来源"),
+    "language": ("language", "语言"),
+    "posts": ("posts", "帖子数"),
+    "brand": ("brand", "品牌"),
+    "negative": ("negative", "负面"),
+    "share": ("share", "占比"),
+    "severity": ("severity", "级别"),
+    "rule": ("rule", "规则"),
+    "first_day": ("first day", "首日"),
+    "latest_day": ("latest day", "最近一天"),
+    "reason": ("reason", "原因"),
+    "author": ("author", "作者"),
+    "advocacy": ("advocacy", "拥护度"),
+    "detraction": ("detraction", "批评度"),
+}
+HEADERS = {
+    "posts": ["source", "language", "posts"],
+    "negative_share": ["brand", "negative", "posts", "share"],
+    "alerts": ["severity", "brand", "rule", "first_day", "latest_day", "reason"],
+    "advocates": ["brand", "author", "source", "advocacy"],
+    "detractors": ["brand", "author", "source", "detraction"],
+}
 
-def summary_tables(db: Path) -> dict[str, list[tuple]]:
+
+def summary_tables(db: Path, language: str = "en") -> dict[str, list[tuple]]:
+    explanation = "explanation_zh" if language == "zh" else "explanation"
     with reader(db, retries=10) as con:
-        return {
+        tables = {
             "posts": con.execute(
                 """SELECT p.source_id, coalesce(a.language, '?'), count(*) FROM posts p
                    LEFT JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current GROUP BY ALL ORDER BY 1, 2"""
@@ -18,7 +57,7 @@ def summary_tables(db: Path) -> dict[str, list[tuple]]:
                 """SELECT brand, sum(negative), sum(total), round(sum(negative) / sum(total), 3)
                    FROM v_daily_sentiment GROUP BY brand ORDER BY brand"""
             ).fetchall(),
-            "alerts": con.execute("SELECT severity, brand, rule, day, last_day, explanation FROM v_open_alerts").fetchall(),
+            "alerts": con.execute(f"SELECT severity, brand, rule, day, last_day, {explanation} FROM v_open_alerts").fetchall(),
             "advocates": con.execute(
                 "SELECT brand, author, source, round(advocacy, 3) FROM v_advocates WHERE advocacy > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY advocacy DESC) <= 3 ORDER BY brand, advocacy DESC"
             ).fetchall(),
@@ -26,6 +65,12 @@ def summary_tables(db: Path) -> dict[str, list[tuple]]:
                 "SELECT brand, author, source, round(detraction, 3) FROM v_advocates WHERE detraction > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY detraction DESC) <= 3 ORDER BY brand, detraction DESC"
             ).fetchall(),
         }
+    tables["alerts"] = [(s, b, rule_title(rule, language), *rest) for s, b, rule, *rest in tables["alerts"]]
+    return tables
+
+
+def _in(language: str, pair: tuple[str, str]) -> str:
+    return pair[1] if language == "zh" else pair[0]
 
 
 def _table(title: str, header: list[str], rows: list[tuple]) -> str:
@@ -34,14 +79,9 @@ def _table(title: str, header: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(db: Path) -> str:
-    t = summary_tables(db)
+def summary_markdown(db: Path, language: str = "en") -> str:
+    tables = summary_tables(db, language)
     return "\n".join(
-        [
-            _table("Posts per source and language", ["source", "language", "posts"], t["posts"]),
-            _table("Negative share per brand", ["brand", "negative", "posts", "share"], t["negative_share"]),
-            _table("Open alerts", ["severity", "brand", "rule", "first day", "latest day", "reason"], t["alerts"]),
-            _table("Top advocates", ["brand", "author", "source", "advocacy"], t["advocates"]),
-            _table("Top detractors", ["brand", "author", "source", "detraction"], t["detractors"]),
-        ]
+        _table(_in(language, TITLES[name]), [_in(language, COLUMNS[c]) for c in HEADERS[name]], rows)
+        for name, rows in tables.items()
     )

@@ -240,3 +240,15 @@ def test_coordinated_posting_needs_enough_new_accounts(con):
     assert "5 near-identical posts about Lumo from 5 accounts" in candidate.reason
     con.execute("DELETE FROM posts WHERE post_key IN ('copy0', 'copy1')")  # three accounts: below the minimum of four
     assert alerts.coordinated_posting(con, LUMO, day, RULES) is None
+
+
+def test_every_rule_has_a_title_in_both_languages():
+    import inspect
+
+    source = inspect.getsource(alerts)
+    fired = set(re.findall(r'AlertCandidate\(\s*brand\.id,\s*"(\w+)"', source))
+    fired |= set(re.findall(r'_authors_alert\(brand, "(\w+)"', source))
+    assert len(fired) == 7 and fired == set(alerts.RULE_TITLES)
+    assert alerts.rule_title("negative_spike", "zh") == "负面帖子激增"
+    assert alerts.rule_title("negative_spike", "en") == "Negative spike"
+    assert alerts.rule_title("a_rule_from_elsewhere", "zh") == "a_rule_from_elsewhere"

@@ -1,0 +1,27 @@
+"""The run summary on the demo's real warehouse, in both languages."""
+
+from __future__ import annotations
+
+import re
+
+from flows.summary import summary_markdown, summary_tables
+from warehouse.db import reader
+
+
+def test_summary_counts_every_post_and_names_the_planted_alert(demo_pipeline):
+    config = demo_pipeline[1]
+    tables = summary_tables(config.warehouse.path)
+    with reader(config.warehouse.path) as con:
+        assert sum(n for *_, n in tables["posts"]) == con.execute("SELECT count(*) FROM posts").fetchone()[0]
+    text = summary_markdown(config.warehouse.path)
+    assert "### Open alerts" in text and "| severity | brand | rule | first day | latest day | reason |" in text
+    spike = next(line for line in text.splitlines() if "| Negative spike |" in line)
+    assert spike.startswith("| high | lumo | Negative spike | ") and "Worst day: 18 negative posts about Lumo" in spike
+
+
+def test_a_chinese_team_reads_its_summary_in_chinese(demo_pipeline):
+    text = summary_markdown(demo_pipeline[1].warehouse.path, "zh")
+    assert "### 未处理预警" in text and "### 各品牌负面占比" in text and "| 级别 | 品牌 | 规则 |" in text
+    spike = next(line for line in text.splitlines() if "| 负面帖子激增 |" in line)
+    assert "最严重的一天：Lumo 在 " in spike
+    assert not re.search(r"Worst day|Open alerts|negative posts about", text)
