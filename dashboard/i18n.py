@@ -69,6 +69,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "share_of_voice": ("Share of voice", "声量占比"),
     "negative_with_alerts": ("Negative posts per day, with alerts", "每日负面帖子数与预警"),
     "posts_count": ("Posts", "帖子数"),
+    "cumulative_share": ("Cumulative share", "累计占比"),
     "pareto": ("Complaint areas (Pareto)", "投诉领域（帕累托）"),
     "no_complaints": ("No complaints in this period.", "该时间段内没有投诉。"),
     "complaint_area": ("Complaint area", "投诉领域"),

@@ -32,7 +32,13 @@ bars = (
     alt.Chart(pareto)
     .mark_bar(color="#d62728")
     .encode(
-        x=alt.X("area:N", sort=area_order, title=ctx.t("complaint_area")),
+        # whole names, slanted: "Privacy and data security" was cut to "Privacy and data…"
+        x=alt.X(
+            "area:N",
+            sort=area_order,
+            title=ctx.t("complaint_area"),
+            axis=alt.Axis(labelAngle=-40, labelLimit=240, labelOverlap=False),
+        ),
         y=alt.Y("count:Q", title=ctx.t("posts_count")),
         tooltip=["area:N", "aspect:N", "count:Q"],
     )
@@ -42,7 +48,7 @@ line = (
     .mark_line(point=True, color="black")
     .encode(
         x=alt.X("area:N", sort=area_order),
-        y=alt.Y("cumulative_share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="cumulative"),
+        y=alt.Y("cumulative_share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title=ctx.t("cumulative_share")),
         tooltip=[alt.Tooltip("cumulative_share:Q", format=".0%")],
     )
 )
