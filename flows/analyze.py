@@ -21,6 +21,7 @@ from flows.config import Config
 from flows.corrections import reapply_corrections
 from flows.scoring import official_accounts
 from nlp.complaints.model import ComplaintAreaModel
+from nlp.sentiment.inquiry import InquiryGate
 from nlp.sentiment.scorer import Scorer, SentimentResult
 from nlp.text.intents import match_intents
 from nlp.text.language import detect_language, detect_script
@@ -54,8 +55,8 @@ ANALYSIS_SCHEMA = pa.schema(
 # Bump when code in nlp/text changes what a post reads as (cleaning, matching, the word-list
 # rules): like a config change, it makes the next run read every post again.
 # 2: intent cues rewritten (nlp/text/intents.py); 3: loyalty cues, read with sentiment;
-# 4: refunds told in praise are not escalations
-READING_CODE_VERSION = 4
+# 4: refunds told in praise are not escalations; 5: Chinese inquiries read neutral
+READING_CODE_VERSION = 5
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]
@@ -89,49 +90,66 @@ def pending_posts(db: Path, model_id: str, model_version: str, reading: str) -> 
 @dataclass(frozen=True)
 class TextReader:
     """Everything the analyze stage reads a post's text with, set up once per run: the brand
-    and complaint-area matchers and, with the builtin scorer, the complaint-area model."""
+    and complaint-area matchers and, with the builtin scorer, the complaint-area model and the
+    inquiry gate (both read the scorer's embedding)."""
 
     brands: BrandMatcher
     aspects: AspectMatcher
     allowed_areas: frozenset[str]
     complaints: ComplaintAreaModel | None
     fingerprint: str = ""  # names the rules above: rows read under others are read again
+    inquiries: InquiryGate | None = None
 
     @classmethod
     def from_config(cls, config: Config, scorer: Scorer | None = None) -> TextReader:
         taxonomy = config.aspect_taxonomy()
-        # The complaint-area model reads the e5 embedding that only the builtin scorer gives.
-        complaints = ComplaintAreaModel.load(config.sentiment.complaint_model) if scorer and scorer.embedding_size else None
-        if complaints and scorer:
-            complaints.check_embedding(scorer.embedding_source)
+        embedded = bool(scorer and scorer.embedding_size)  # only the builtin scorer gives the embedding
+        complaints = ComplaintAreaModel.load(config.sentiment.complaint_model) if embedded else None
+        inquiries = InquiryGate.load() if embedded else None
+        for model in (complaints, inquiries):
+            if model and scorer:
+                model.check_embedding(scorer.embedding_source)
         rules = {  # what decides what a post reads as (not: competitor flags, severities)
             "code": READING_CODE_VERSION,
             "brands": [b.model_dump(mode="json", exclude={"competitor"}) for b in config.brands],
             "areas": [a.model_dump(mode="json", exclude={"severity", "names"}) for a in taxonomy],
             "complaint_model": complaints.digest() if complaints else None,
+            "inquiry_gate": inquiries.digest() if inquiries else None,
         }
         fingerprint = hashlib.sha1(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
         return cls(
-            BrandMatcher(config.brands), AspectMatcher(taxonomy), frozenset(a.id for a in taxonomy), complaints, fingerprint
+            BrandMatcher(config.brands),
+            AspectMatcher(taxonomy),
+            frozenset(a.id for a in taxonomy),
+            complaints,
+            fingerprint,
+            inquiries,
         )
 
     def read(self, text: str, sentiment: SentimentResult | None = None, official: bool = False) -> dict:
-        """Language, script, brands, complaint areas (with polarity) and intents of a cleaned text.
+        """Language, script, brands, complaint areas (with polarity), intents and, given the
+        scorer's result, the sentiment of a cleaned text.
 
         A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
         posts (``official``) name complaint areas and refunds without being complaints or a
-        customer's churn, so they get no areas and no intents."""
+        customer's churn, so they get no areas and no intents. A Chinese post in which the word
+        lists find no complaint may read neutral where the model read an inquiry as negative
+        (nlp/sentiment/inquiry.py); areas and intents then read that sentiment."""
         language = detect_language(text)
         areas = [] if official else self.aspects.match(text)
+        if sentiment is not None and self.inquiries:
+            stated = any(a["polarity"] == "negative" for a in areas) or "churn_or_escalation" in match_intents(text)
+            sentiment = self.inquiries.settle(sentiment, language, has_complaint=stated)
         if self.complaints and sentiment is not None and not official:
             areas = self.complaints.add_to(areas, text, sentiment.embedding, sentiment.label, self.allowed_areas)
-        return {
+        reading = {
             "language": language,
             "script": detect_script(text) if language == "zh" else None,
             "brands": self.brands.match(text),
             "aspects": areas,
             "intents": [] if official else match_intents(text, sentiment.label if sentiment else None),
         }
+        return reading | (sentiment.as_dict() | {"flags": list(sentiment.flags)} if sentiment else {})
 
 
 def analyze_rows(
@@ -147,12 +165,7 @@ def analyze_rows(
                 "model_id": scorer.model_id,
                 "model_version": scorer.model_version,
                 "is_current": True,
-                **reader.read(text, sentiment, official=(source_id, author) in official),
-                "label": sentiment.label,
-                "p_negative": sentiment.p_negative,
-                "p_neutral": sentiment.p_neutral,
-                "p_positive": sentiment.p_positive,
-                "flags": list(sentiment.flags),
+                **reader.read(text, sentiment, official=(source_id, author) in official),  # with its sentiment
                 "content_hash": content_hash,
                 "analyzed_at": now,
                 "reading": reader.fingerprint,

@@ -527,9 +527,7 @@ def analyze(config: ConfigOpt = DEFAULT_CONFIG, sentiment: bool = False) -> None
             continue
         text = clean_text(record["text"] or "")
         result = scorer.score([text])[0] if scorer else None
-        record |= {"text_clean": text, **reader.read(text, result)}
-        if result:
-            record |= result.as_dict()
+        record |= {"text_clean": text, **reader.read(text, result)}  # with the scores, given --sentiment
         print(json.dumps(record, ensure_ascii=False))
     if bad_lines:
         raise UserError(f"{len(bad_lines)} line(s) skipped: {', '.join(map(str, bad_lines[:20]))}")
@@ -653,6 +651,30 @@ def model_train_complaints(
         console.print(f"C={c:g} threshold={threshold}: cross-validated precision {precision:.3f} recall {recall:.3f}")
     model.save(out or WEIGHTS_FILE)
     console.print(f"[green]saved[/green] {out or WEIGHTS_FILE} (C={model.c:g}, threshold {model.threshold})")
+
+
+@model_app.command("train-inquiries")
+@friendly
+def model_train_inquiries() -> None:
+    """Train the inquiry gate (Chinese questions and plain statements read neutral, not negative:
+    nlp/sentiment/inquiry.py) on the hand-written inquiries and the sentiment sets' training
+    rows, and save it beside the sentiment weights. Rerun after the sentiment model changes."""
+    import numpy as np
+
+    from nlp.sentiment.inquiry import WEIGHTS_FILE, train_inquiry_gate, training_texts
+    from nlp.sentiment.scorer import BuiltinScorer
+
+    inquiries, opinions = training_texts()
+    scorer = BuiltinScorer(with_embeddings=True)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.stack([r.embedding for r in scorer.score(texts)])
+
+    gate = train_inquiry_gate(
+        inquiries, opinions, embed, scorer.embedding_source, f"{len(inquiries)} inquiries, {len(opinions)} opinions"
+    )
+    gate.save()
+    console.print(f"[green]saved[/green] {WEIGHTS_FILE} ({gate.trained_on})")
 
 
 @model_app.command("calibrate")
