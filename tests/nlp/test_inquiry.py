@@ -44,8 +44,9 @@ def test_held_out_chinese_inquiries_read_neutral_and_complaint_questions_stay_ne
     read = _read(reader, scorer, [p["text"] for p in posts])
     inquiries = [r["label"] for p, r in zip(posts, read, strict=True) if p["kind"] == "inquiry"]
     complaints = [r["label"] for p, r in zip(posts, read, strict=True) if p["kind"] == "complaint"]
-    # measured: 22 of 30 inquiries neutral (1 before the gate), 14 of 15 complaints negative
-    assert inquiries.count("neutral") >= 21, inquiries
+    # measured: 7 of 30 inquiries negative (24 before the gate), 18 neutral (1 before); 14 of 15
+    # complaints negative (15 before)
+    assert inquiries.count("negative") <= 8 and inquiries.count("neutral") >= 17, inquiries
     assert complaints.count("negative") >= 14, complaints
 
 
@@ -68,7 +69,7 @@ def test_chinese_reviews_keep_their_reading(reader, scorer):
     texts = [e.text for e in rows]
     raw, read = scorer.score(texts), _read(reader, scorer, texts)
     turned = sum(r["label"] == "neutral" and s.label != "neutral" for r, s in zip(read, raw, strict=True))
-    assert turned <= 0.01 * len(rows), turned  # measured: 10 of 1,821
+    assert turned <= 0.005 * len(rows), turned  # measured: 6 of 1,821, all read negative before
     # the mix keeps the ratio of negative to positive, so no review changes side
     assert all((r["p_positive"] >= r["p_negative"]) == (s.p_positive >= s.p_negative) for r, s in zip(read, raw, strict=True))
 
@@ -99,3 +100,5 @@ def test_training_separates_inquiries_from_opinions_and_the_gate_mixes_towards_n
     assert gate.settle(negative, "zh", has_complaint=True) is negative
     sure = SentimentResult("negative", 0.95, 0.01, 0.04, (), centres["inquiry"])
     assert gate.settle(sure, "zh", has_complaint=False) is sure  # nearly sure: a complaint question
+    praise = SentimentResult("positive", 0.1, 0.05, 0.85, (), centres["inquiry"])
+    assert gate.settle(praise, "zh", has_complaint=False) is praise  # "骑士配送很快,下次继续" stays praise
