@@ -22,7 +22,7 @@ neutral and the flag ``inquiry`` says why. It speaks only when:
   rhetorical complaint questions ("这也叫服务？") mostly read above it, and a post read as
   praise keeps it (unrestricted, the gate also took "骑士配送很快,下次继续" for a statement).
 
-Chosen on written probes (tests/nlp/data/inquiries_tune.jsonl), then measured once on probes
+Chosen on written probes (tests/nlp/data/inquiries_tune.jsonl), then measured on probes
 written before the guards were tried (inquiries_heldout.jsonl): Chinese inquiries read
 negative 0.80 -> 0.23 (neutral 0.03 -> 0.60); one complaint question of 15 lost to neutral
 (保固期內也要收費？). Binary review accuracy cannot change (the mix keeps the ratio of negative
