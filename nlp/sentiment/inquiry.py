@@ -15,7 +15,8 @@ probabilities are mixed with "neutral" by the gate's own probability, so the lab
 neutral and the flag ``inquiry`` says why. It speaks only when:
 
 * the post is Chinese: English has a neutral class learnt from tweets, and the gate there
-  cost tweet macro-recall (0.614 -> 0.49 on dev) for little gain;
+  cost tweet macro-recall (dev 0.614 -> 0.56 even with the guards below) and read "Where is
+  my order?" as an inquiry;
 * the word lists found no complaint area and no churn or escalation cue in it (nlp/text):
   a question that names a complaint ("怎么还没送到？") stays one;
 * the model read the post as negative, but is not nearly sure (p_negative below 0.9):
