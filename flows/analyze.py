@@ -138,8 +138,13 @@ class TextReader:
         language = detect_language(text)
         areas = [] if official else self.aspects.match(text)
         if sentiment is not None and self.inquiries:
-            stated = any(a["polarity"] == "negative" for a in areas) or "churn_or_escalation" in match_intents(text)
-            sentiment = self.inquiries.settle(sentiment, language, has_complaint=stated)
+            sentiment = self.inquiries.settle(
+                sentiment,
+                language,
+                has_complaint=lambda: (
+                    any(a["polarity"] == "negative" for a in areas) or "churn_or_escalation" in match_intents(text)
+                ),
+            )
         if self.complaints and sentiment is not None and not official:
             areas = self.complaints.add_to(areas, text, sentiment.embedding, sentiment.label, self.allowed_areas)
         reading = {

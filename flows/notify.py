@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 import duckdb
 
-from flows.alerts import SEVERITY_RANK
+from flows.alerts import SEVERITY_RANK, rule_title
 from flows.config import Config, Notification
 
 
@@ -27,7 +27,7 @@ class NotifyError(RuntimeError):
 
 def _text(alert: dict, language: str = "en") -> str:
     reason = alert["reason_zh"] if language == "zh" and alert.get("reason_zh") else alert["reason"]
-    return f"[koubei {alert['severity'].upper()}] {alert['brand_id']} · {alert['rule']}: {reason}"
+    return f"[koubei {alert['severity'].upper()}] {alert['brand_id']} · {rule_title(alert['rule'], language)}: {reason}"
 
 
 def payload(kind: str, alert: dict, language: str = "en") -> dict:

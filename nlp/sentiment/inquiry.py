@@ -80,14 +80,16 @@ class InquiryGate:
     def probability(self, embedding: np.ndarray) -> float:
         return float(1.0 / (1.0 + np.exp(-(np.asarray(embedding, dtype=np.float64) @ self._coef + self.intercept))))
 
-    def settle(self, result: SentimentResult, language: str, has_complaint: bool) -> SentimentResult:
-        """The post's reading, neutral where it is a Chinese inquiry (module docstring)."""
+    def settle(self, result: SentimentResult, language: str, has_complaint: Callable[[], bool]) -> SentimentResult:
+        """The post's reading, neutral where it is a Chinese inquiry (module docstring).
+        ``has_complaint`` is asked last, and only for the few posts the cheap tests leave: it
+        runs the word lists and the churn cues again."""
         if (
             result.embedding is None
             or result.label != "negative"
             or language != "zh"
-            or has_complaint
             or result.p_negative >= self.max_p_negative
+            or has_complaint()
         ):
             return result
         g = self.probability(result.embedding)

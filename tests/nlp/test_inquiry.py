@@ -93,12 +93,12 @@ def test_training_separates_inquiries_from_opinions_and_the_gate_mixes_towards_n
     gate = train_inquiry_gate(texts[:30], texts[30:], lambda ts: np.stack([vectors[t] for t in ts]), "space", "toy")
     assert gate.probability(centres["inquiry"]) > 0.9 > 0.1 > gate.probability(centres["opinion"])
     negative = SentimentResult("negative", 0.8, 0.05, 0.15, (), centres["inquiry"])
-    settled = gate.settle(negative, "zh", has_complaint=False)
+    settled = gate.settle(negative, "zh", has_complaint=lambda: False)
     assert settled.label == "neutral" and settled.flags == (FLAG,)
     assert settled.p_negative / settled.p_positive == pytest.approx(0.8 / 0.15, rel=1e-3)
-    assert gate.settle(negative, "en", has_complaint=False) is negative
-    assert gate.settle(negative, "zh", has_complaint=True) is negative
+    assert gate.settle(negative, "en", has_complaint=lambda: False) is negative
+    assert gate.settle(negative, "zh", has_complaint=lambda: True) is negative
     sure = SentimentResult("negative", 0.95, 0.01, 0.04, (), centres["inquiry"])
-    assert gate.settle(sure, "zh", has_complaint=False) is sure  # nearly sure: a complaint question
+    assert gate.settle(sure, "zh", has_complaint=lambda: False) is sure  # nearly sure: a complaint question
     praise = SentimentResult("positive", 0.1, 0.05, 0.85, (), centres["inquiry"])
-    assert gate.settle(praise, "zh", has_complaint=False) is praise  # "骑士配送很快,下次继续" stays praise
+    assert gate.settle(praise, "zh", has_complaint=lambda: False) is praise  # "骑士配送很快,下次继续" stays praise
