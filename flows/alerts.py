@@ -444,8 +444,8 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
         changed = merged != list(evidence) or new_severity != severity
         con.execute(
             """UPDATE alerts SET last_day = greatest(last_day, $day), severity = $severity, evidence = $evidence,
-                      reason = CASE WHEN $day > last_day THEN $reason ELSE reason END,
-                      reason_zh = CASE WHEN $day > last_day THEN $reason_zh ELSE reason_zh END,
+                      reason = CASE WHEN $day >= last_day THEN $reason ELSE reason END,
+                      reason_zh = CASE WHEN $day >= last_day THEN $reason_zh ELSE reason_zh END,
                       peak_day = CASE WHEN $stronger THEN $day ELSE peak_day END,
                       peak_reason = CASE WHEN $stronger THEN $reason ELSE peak_reason END,
                       peak_reason_zh = CASE WHEN $stronger THEN $reason_zh ELSE peak_reason_zh END,
@@ -460,7 +460,8 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                 "reason": c.reason,
                 "reason_zh": c.reason_zh,
                 "strength": c.strength,
-                # a stronger day, or the same peak day read again (a rerun keeps it current)
+                # a stronger day, or the same peak day read again (a rerun keeps it current, as the
+                # latest day's ">=" above does: re-read posts or new wording replace the old sentence)
                 "stronger": peak_strength is None or c.strength > peak_strength or c.day == peak_day,
                 "changed": changed or status == "resolved",
                 "now": now,

@@ -2,7 +2,8 @@
 
 Written in the team's language (the config's ``dashboard.language``): a Chinese team reads its
 alerts' Chinese sentences (``v_open_alerts.explanation_zh``) and rule titles, as in the
-dashboard; brand and source ids stay as configured.
+dashboard. Brands are shown by their configured names (the ``brands`` table), as in the
+alerts' sentences; source ids stay as configured.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ HEADERS = {
 }
 
 
+# A brand's configured name, or its id where the brands table has no row for it (a brand
+# since removed from the config).
+_BRAND_NAME = "coalesce((SELECT b.name FROM brands b WHERE b.brand_id = brand), brand)"
+
+
 def summary_tables(db: Path, language: str = "en") -> dict[str, list[tuple]]:
     explanation = "explanation_zh" if language == "zh" else "explanation"
     with reader(db, retries=10) as con:
@@ -54,15 +60,17 @@ def summary_tables(db: Path, language: str = "en") -> dict[str, list[tuple]]:
                    LEFT JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current GROUP BY ALL ORDER BY 1, 2"""
             ).fetchall(),
             "negative_share": con.execute(
-                """SELECT brand, sum(negative), sum(total), round(sum(negative) / sum(total), 3)
+                f"""SELECT {_BRAND_NAME}, sum(negative), sum(total), round(sum(negative) / sum(total), 3)
                    FROM v_daily_sentiment GROUP BY brand ORDER BY brand"""
             ).fetchall(),
-            "alerts": con.execute(f"SELECT severity, brand, rule, day, last_day, {explanation} FROM v_open_alerts").fetchall(),
+            "alerts": con.execute(
+                f"SELECT severity, {_BRAND_NAME}, rule, day, last_day, {explanation} FROM v_open_alerts"
+            ).fetchall(),
             "advocates": con.execute(
-                "SELECT brand, author, source, round(advocacy, 3) FROM v_advocates WHERE advocacy > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY advocacy DESC) <= 3 ORDER BY brand, advocacy DESC"
+                f"SELECT {_BRAND_NAME}, author, source, round(advocacy, 3) FROM v_advocates WHERE advocacy > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY advocacy DESC) <= 3 ORDER BY brand, advocacy DESC"
             ).fetchall(),
             "detractors": con.execute(
-                "SELECT brand, author, source, round(detraction, 3) FROM v_advocates WHERE detraction > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY detraction DESC) <= 3 ORDER BY brand, detraction DESC"
+                f"SELECT {_BRAND_NAME}, author, source, round(detraction, 3) FROM v_advocates WHERE detraction > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY detraction DESC) <= 3 ORDER BY brand, detraction DESC"
             ).fetchall(),
         }
     tables["alerts"] = [(s, b, rule_title(rule, language), *rest) for s, b, rule, *rest in tables["alerts"]]

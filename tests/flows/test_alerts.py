@@ -108,6 +108,33 @@ def test_an_episode_keeps_its_worst_day_beside_its_latest(con):
     assert due_alerts(con)[0]["reason"] == explanation
 
 
+def test_a_rerun_of_the_latest_day_refreshes_its_sentence(con):
+    """A rerun reads the day again (history re-read by a new model, late posts): the latest
+    sentence must say what the rerun found, not what the first run did."""
+    _history(con, [2] * 21 + [20, 11])
+    for i in (21, 22):
+        con.execute("BEGIN")
+        alerts.apply(con, [_fires(con, i)], RULES.cooldown_days)
+        con.execute("COMMIT")
+    late = DAY0 + timedelta(days=22)
+    for n in range(3):  # three more negatives found for the latest day
+        con.execute(
+            "INSERT INTO posts (post_key, source_id, kind, url, author_key, published_at, local_day, text_raw, content_hash) VALUES (?, 's', 'post', ?, ?, ?, ?, 'text', ?)",
+            [f"late-{n}", f"https://x.example/late-{n}", f"a-late-{n}", late, late, f"late-{n}"],
+        )
+        con.execute(
+            "INSERT INTO post_analysis VALUES (?, 'm', '1', TRUE, 'zh', 'zh-Hans', ['lumo'], [], [], 'negative', 0.9, 0.05, 0.05, [], ?, now(), NULL)",
+            [f"late-{n}", f"late-{n}"],
+        )
+    con.execute("BEGIN")
+    alerts.apply(con, [_fires(con, 22)], RULES.cooldown_days)
+    con.execute("COMMIT")
+    reason, reason_zh, peak_reason = con.execute("SELECT reason, reason_zh, peak_reason FROM alerts").fetchone()
+    assert reason.startswith("14 negative posts about Lumo on 2026-10-23")
+    assert reason_zh.startswith("Lumo 在 2026-10-23 有 14 条负面帖子")
+    assert peak_reason.startswith("20 negative posts")
+
+
 def test_a_one_day_alert_reads_its_reason_alone(con):
     _history(con, [2] * 21 + [20])
     con.execute("BEGIN")

@@ -13,10 +13,16 @@ def test_summary_counts_every_post_and_names_the_planted_alert(demo_pipeline):
     tables = summary_tables(config.warehouse.path)
     with reader(config.warehouse.path) as con:
         assert sum(n for *_, n in tables["posts"]) == con.execute("SELECT count(*) FROM posts").fetchone()[0]
+    # brands by their configured names, as in the alerts' sentences
+    names = {brand.name for brand in config.brands}
+    for table in ("negative_share", "alerts", "advocates", "detractors"):
+        column = 0 if table != "alerts" else 1
+        assert {row[column] for row in tables[table]} <= names, table
+    assert {row[0] for row in tables["negative_share"]} == names
     text = summary_markdown(config.warehouse.path)
     assert "### Open alerts" in text and "| severity | brand | rule | first day | latest day | reason |" in text
     spike = next(line for line in text.splitlines() if "| Negative spike |" in line)
-    assert spike.startswith("| high | lumo | Negative spike | 2026-11-23 | ")
+    assert spike.startswith("| high | Lumo | Negative spike | 2026-11-23 | ")
     assert re.search(r"Worst day: \d+ negative posts about Lumo on 2026-11-23", spike)
 
 
