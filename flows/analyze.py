@@ -21,6 +21,7 @@ from flows.config import Config
 from flows.corrections import reapply_corrections
 from flows.scoring import official_accounts
 from nlp.complaints.model import ComplaintAreaModel
+from nlp.sentiment import stated_complaints
 from nlp.sentiment.inquiry import InquiryGate
 from nlp.sentiment.scorer import Scorer, SentimentResult
 from nlp.text.intents import match_intents
@@ -55,8 +56,9 @@ ANALYSIS_SCHEMA = pa.schema(
 # Bump when code in nlp/text changes what a post reads as (cleaning, matching, the word-list
 # rules): like a config change, it makes the next run read every post again.
 # 2: intent cues rewritten (nlp/text/intents.py); 3: loyalty cues, read with sentiment;
-# 4: refunds told in praise are not escalations; 5: Chinese inquiries read neutral
-READING_CODE_VERSION = 5
+# 4: refunds told in praise are not escalations; 5: Chinese inquiries read neutral;
+# 6: stated complaints read negative
+READING_CODE_VERSION = 6
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]
@@ -134,7 +136,8 @@ class TextReader:
         posts (``official``) name complaint areas and refunds without being complaints or a
         customer's churn, so they get no areas and no intents. A Chinese post in which the word
         lists find no complaint may read neutral where the model read an inquiry as negative
-        (nlp/sentiment/inquiry.py); areas and intents then read that sentiment."""
+        (nlp/sentiment/inquiry.py), and a post read neutral in which they find one reads
+        negative (nlp/sentiment/stated_complaints.py); areas and intents then read that sentiment."""
         language = detect_language(text)
         areas = [] if official else self.aspects.match(text)
         if sentiment is not None and self.inquiries:
@@ -145,6 +148,8 @@ class TextReader:
                     any(a["polarity"] == "negative" for a in areas) or "churn_or_escalation" in match_intents(text)
                 ),
             )
+        if sentiment is not None:
+            sentiment = stated_complaints.settle(sentiment, any(a["polarity"] == "negative" for a in areas))
         if self.complaints and sentiment is not None and not official:
             areas = self.complaints.add_to(areas, text, sentiment.embedding, sentiment.label, self.allowed_areas)
         reading = {

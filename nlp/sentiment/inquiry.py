@@ -37,12 +37,12 @@ import json
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nlp.sentiment.scorer import LABELS, SentimentResult
+from nlp.sentiment.scorer import SentimentResult
 
 WEIGHTS_FILE = Path(__file__).parent / "weights" / "inquiry_gate.json"
 HAND_WRITTEN = Path(__file__).resolve().parents[2] / "tests" / "nlp" / "data" / "inquiries_train.jsonl"
@@ -95,16 +95,7 @@ class InquiryGate:
         g = self.probability(result.embedding)
         if g < self.threshold:
             return result
-        probs = (1 - g) * np.array([result.p_negative, result.p_neutral, result.p_positive]) + g * np.eye(3)[1]
-        p = [round(float(x), 6) for x in probs]
-        return replace(
-            result,
-            label=LABELS[int(np.argmax(probs))],
-            p_negative=p[0],
-            p_neutral=p[1],
-            p_positive=p[2],
-            flags=(*result.flags, FLAG),
-        )
+        return result.mixed_towards("neutral", g, FLAG)
 
     def digest(self) -> str:
         return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]

@@ -53,6 +53,14 @@ class SentimentResult:
     def as_dict(self) -> dict:
         return {"label": self.label, "p_negative": self.p_negative, "p_neutral": self.p_neutral, "p_positive": self.p_positive}
 
+    def mixed_towards(self, label: str, weight: float, flag: str) -> SentimentResult:
+        """This reading with ``weight`` of its probability moved to ``label``, flagged with why.
+        The other two classes keep their ratio to each other."""
+        probs = (1 - weight) * np.array([self.p_negative, self.p_neutral, self.p_positive]) + weight * np.eye(3)[
+            LABELS.index(label)
+        ]
+        return _result(probs, (*self.flags, flag), self.embedding)
+
 
 NEUTRAL_EMPTY = SentimentResult("neutral", 0.0, 1.0, 0.0, ("empty_text",))
 
