@@ -53,6 +53,11 @@ class Context:
     def status_label(self, status: str) -> str:
         return t_or(f"status_{status}", status, self.lang)
 
+    def reading_reasons(self, flags: list[str] | None) -> list[str]:
+        """Why a post reads as it does, where a rule moved the model's reading (its flags);
+        flags that need no words (empty_text: the post shows it) give none."""
+        return [reason for flag in flags or [] if (reason := t_or(f"reading_{flag}", "", self.lang))]
+
 
 @st.cache_resource(show_spinner=False)
 def _config_at(path: str, mtime: float) -> Config:

@@ -95,6 +95,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "any": ("(any)", "（全部）"),
     "results": ("posts found (newest first, at most 200)", "条帖子（按时间倒序，最多 200 条）"),
     "post": ("Post", "帖子"),
+    # why a post reads as it does where a rule moved the model's reading (post_analysis.flags)
+    "reading_inquiry": (
+        "Read neutral: a question or plain statement, not a complaint (the model read it negative; inquiry gate)",
+        "判为中性：提问或陈述，不是投诉（模型原判为负面；咨询识别）",
+    ),
+    "reading_complaint_words": (
+        "Read negative: its words state a complaint, marked below (the model read it neutral)",
+        "判为负面：文字中有明确的投诉，已在下方标出（模型原判为中性）",
+    ),
+    "reading_windowed": ("A long post, read in overlapping windows", "长帖，分段（重叠窗口）阅读"),
     "original": ("Original text", "原文"),
     "by_words": ("word list: its terms are marked", "词表：匹配词已标出"),
     "by_model": ("complaint-area model: no word list names it", "投诉领域模型：词表未覆盖"),

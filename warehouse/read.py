@@ -260,7 +260,7 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
     return query(
         db,
         """SELECT p.post_key, p.published_at, p.source_id AS source, au.display_name AS author, a.language, a.script,
-                  a.label, round(a.p_negative, 3) AS p_negative, a.brands, a.aspects, a.intents, p.url,
+                  a.label, round(a.p_negative, 3) AS p_negative, a.flags, a.brands, a.aspects, a.intents, p.url,
                   p.text_raw, p.text_clean
            FROM posts p
            JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current

@@ -128,6 +128,8 @@ def _filters(ctx: Context) -> read.PostFilter:
 def _detail(ctx: Context, post: pd.Series, place: str) -> None:
     st.subheader(ctx.t("post"))
     st.text(f"{post['published_at']} · {post['source']} · {post['author']} · {post['label']} (p_negative {post['p_negative']})")
+    for reason in ctx.reading_reasons(None if post["flags"] is None else list(post["flags"])):
+        st.text(reason)
     left, right = st.columns(2)
     with left:
         st.text(ctx.t("original"))

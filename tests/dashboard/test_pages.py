@@ -227,6 +227,30 @@ def test_a_post_says_where_each_complaint_area_came_from(dashboard_warehouse):
     assert f"Complaint area: {name} (negative, complaint-area model: no word list names it)" in _texts(at)
 
 
+@pytest.mark.parametrize(
+    ("flag", "reason"),
+    [
+        ("complaint_words", "Read negative: its words state a complaint, marked below (the model read it neutral)"),
+        ("inquiry", "Read neutral: a question or plain statement, not a complaint (the model read it negative; inquiry gate)"),
+    ],
+)
+def test_a_post_says_why_a_rule_moved_its_reading(dashboard_warehouse, flag, reason):
+    """The demo holds flat English complaints read neutral by the model and Chinese questions
+    it read negative: the post says which rule moved it, not only the label."""
+    with reader(dashboard_warehouse.db) as con:
+        post_key, label = con.execute(
+            "SELECT post_key, label FROM post_analysis WHERE is_current AND list_contains(flags, ?) ORDER BY post_key LIMIT 1",
+            [flag],
+        ).fetchone()
+    at = _login("demo-admin").switch_page("views/posts.py")
+    at.query_params["post"] = post_key
+    at.run()
+    assert not at.exception
+    texts = _texts(at)
+    assert reason in texts and f" · {label} (p_negative " in texts[texts.index(reason) - 1]
+    assert label == ("negative" if flag == "complaint_words" else "neutral")
+
+
 def test_a_responder_corrects_a_posts_complaint_areas_and_the_post_says_who_did(dashboard_warehouse):
     """The model's area is replaced by the analyst's; the Pareto follows; viewers get no form."""
     db = dashboard_warehouse.db
