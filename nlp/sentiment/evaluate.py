@@ -206,7 +206,8 @@ def _card(results, ece, table, speed, baseline_train, cap, wall) -> str:
         "## Quality",
         "",
         "Binary sets: accuracy of argmax(p_negative, p_positive). tweeteval_val: macro-averaged recall (3 classes). "
-        "news_neutral_zh: share predicted neutral. `_hant`: the same dev rows converted to Traditional with OpenCC.",
+        "news_neutral_zh: share predicted neutral. `_hant`: the same dev rows converted to Traditional with OpenCC (s2twp); "
+        "the scorer reads Chinese in Simplified (OpenCC t2s, docs/decisions.md), so only words the round trip changes can differ.",
         "",
         "| dev set | target | koubei | frozen e5 + LR | char n-gram LR | koubei, torch fp32 |",
         "|---|---|---|---|---|---|",
