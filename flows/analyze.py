@@ -140,16 +140,15 @@ class TextReader:
         negative (nlp/sentiment/stated_complaints.py); areas and intents then read that sentiment."""
         language = detect_language(text)
         areas = [] if official else self.aspects.match(text)
+        listed_complaint = any(a["polarity"] == "negative" for a in areas)
         if sentiment is not None and self.inquiries:
             sentiment = self.inquiries.settle(
                 sentiment,
                 language,
-                has_complaint=lambda: (
-                    any(a["polarity"] == "negative" for a in areas) or "churn_or_escalation" in match_intents(text)
-                ),
+                has_complaint=lambda: listed_complaint or "churn_or_escalation" in match_intents(text),
             )
         if sentiment is not None:
-            sentiment = stated_complaints.settle(sentiment, any(a["polarity"] == "negative" for a in areas))
+            sentiment = stated_complaints.settle(sentiment, listed_complaint)
         if self.complaints and sentiment is not None and not official:
             areas = self.complaints.add_to(areas, text, sentiment.embedding, sentiment.label, self.allowed_areas)
         reading = {

@@ -27,7 +27,8 @@ class NotifyError(RuntimeError):
 
 def _text(alert: dict, language: str = "en") -> str:
     reason = alert["reason_zh"] if language == "zh" and alert.get("reason_zh") else alert["reason"]
-    return f"[koubei {alert['severity'].upper()}] {alert['brand_id']} · {rule_title(alert['rule'], language)}: {reason}"
+    brand = alert.get("brand_name") or alert["brand_id"]  # by name, as the inbox and the sentences
+    return f"[koubei {alert['severity'].upper()}] {brand} · {rule_title(alert['rule'], language)}: {reason}"
 
 
 def payload(kind: str, alert: dict, language: str = "en") -> dict:
@@ -100,7 +101,9 @@ def notify(config: Config, con: duckdb.DuckDBPyConnection) -> int:
     """Send what is due to every target whose minimum severity it meets; raise if any failed."""
     failures = []
     sent = 0
+    names = {b.id: b.name for b in config.brands}
     for alert in due_alerts(con):
+        alert["brand_name"] = names.get(alert["brand_id"])
         state = f"{alert['severity']}:{alert['status']}"
         complete = True
         for target in config.notifications:

@@ -102,6 +102,12 @@ def test_formats_and_never_twice(con, monkeypatch, kind):
         # the rule by its title in the message's language; the JSON webhook keeps the alert's fields (the id)
         title = {"webhook": "negative_spike", "slack": "Negative spike"}.get(kind, "负面帖子激增")
         assert title in text
+        # the brand by its name, as in the inbox (the JSON webhook carries the id and the name)
+        assert (
+            (f"Lumo · {title}" in text)
+            if kind != "webhook"
+            else ('"brand_id": "lumo"' in text and '"brand_name": "Lumo"' in text)
+        )
         # the Chinese workplace bots get the Chinese sentence, Slack the English one, the JSON webhook both
         chinese, english = "lumo 有 18 条负面帖子" in text, "18 negative posts" in text
         assert (chinese, english) == {"webhook": (True, True), "slack": (False, True)}.get(kind, (True, False))
@@ -162,7 +168,7 @@ def test_email_over_local_smtp(con, monkeypatch):
     try:
         monkeypatch.setenv("KOUBEI_SMTP", f"127.0.0.1:{port}|koubei@example.com|")
         assert notify(_config("email", "KOUBEI_SMTP", to=["pr@example.com"]), con) == 1
-        assert len(handler.messages) == 1 and "lumo · Negative spike: " in handler.messages[0]
+        assert len(handler.messages) == 1 and "Lumo · Negative spike: " in handler.messages[0]
     finally:
         controller.stop()
 
