@@ -164,7 +164,10 @@ class AspectMatcher:
       several areas goes to the area whose target stands nearest.
     Evidence is negative unless a negator stands just before it (不慢 is not slow); text is
     split at contrast words, so 快递很慢但是客服很好 yields delivery negative and the
-    service clause stays separate.
+    service clause stays separate. The more specific evidence wins where two areas' overlap:
+    a term inside a longer term of another area, or inside the span of another area's pair
+    that ends on a problem word within it, does not count (太慢 alone is a late delivery, but
+    手机反应太慢 a slow phone and 退货太慢 a slow return).
     """
 
     def __init__(self, aspects: Iterable) -> None:
@@ -178,30 +181,60 @@ class AspectMatcher:
     def match(self, text: str) -> list[dict[str, str]]:
         found: dict[str, str] = {}
         for clause in _CONTRAST.split(lemma_form(canonical(text))):
-            for key, negated in [*self._term_hits(clause), *self._pair_hits(clause)]:
-                if found.get(key) != "negative":
-                    found[key] = "positive" if negated else "negative"
+            for hit in self._hits(clause):
+                if found.get(hit.key) != "negative":
+                    found[hit.key] = "positive" if hit.negated else "negative"
         return [{"aspect": k, "polarity": v} for k, v in found.items()]
 
-    def _term_hits(self, clause: str) -> list[tuple[str, bool]]:
+    def _hits(self, clause: str) -> list[Evidence]:
+        terms, pairs = self._term_hits(clause), self._pair_hits(clause)
+        return [t for t in terms if not any(other.outranks(t) for other in [*terms, *pairs])] + pairs
+
+    def _term_hits(self, clause: str) -> list[Evidence]:
         return [
-            (term.key, _negated(clause, hit.start())) for term in self.terms.candidates(clause) for hit in term.finditer(clause)
+            Evidence(term.key, hit.start(), hit.end(), None, _negated(clause, hit.start()))
+            for term in self.terms.candidates(clause)
+            for hit in term.finditer(clause)
         ]
 
-    def _pair_hits(self, clause: str) -> list[tuple[str, bool]]:
+    def _pair_hits(self, clause: str) -> list[Evidence]:
         targets = [
             (term.key, hit.start(), hit.end()) for term in self.targets.candidates(clause) for hit in term.finditer(clause)
         ]
         if not targets:
             return []
-        best: dict[int, tuple[int, str, bool]] = {}  # problem position -> (distance, area, negated)
+        best: dict[int, tuple[int, Evidence]] = {}  # problem position -> (distance, evidence)
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
-                gaps = [_gap(hit.start(), hit.end(), a, b) for key, a, b in targets if key == term.key]
-                gap = min(gaps, default=PAIR_GAP + 1)
+                near = [(_gap(hit.start(), hit.end(), a, b), a, b) for key, a, b in targets if key == term.key]
+                gap, a, b = min(near, default=(PAIR_GAP + 1, 0, 0))
                 if gap <= PAIR_GAP and gap < best.get(hit.start(), (PAIR_GAP + 1,))[0]:
-                    best[hit.start()] = (gap, term.key, _negated(clause, hit.start()))
-        return [(key, negated) for _, key, negated in best.values()]
+                    span = Evidence(term.key, min(a, hit.start()), max(b, hit.end()), hit.start(), _negated(clause, hit.start()))
+                    best[hit.start()] = (gap, span)
+        return [evidence for _, evidence in best.values()]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One hit in a clause: its area, the characters it covers (a term, or a pair from its
+    target to its problem word), where a pair's problem word starts, and whether a negator
+    stands before it."""
+
+    key: str
+    start: int
+    end: int
+    problem_at: int | None  # None for a term
+    negated: bool
+
+    def outranks(self, term: Evidence) -> bool:
+        """Whether this hit, of another area, covers ``term`` and more: the more specific
+        reading. A pair must also end where the term ends, on a problem word inside it (退货 +
+        慢 over 太慢), so a pair does not swallow a term it merely spans (骑手态度差，送得也慢) or
+        one its problem word opens (不给退，然后补送来)."""
+        covers = self.start <= term.start and term.end <= self.end and self.end - self.start > term.end - term.start
+        return (
+            self.key != term.key and covers and (self.problem_at is None or term.start <= self.problem_at < term.end == self.end)
+        )
 
 
 def _gap(start: int, end: int, other_start: int, other_end: int) -> int:

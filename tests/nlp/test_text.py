@@ -143,6 +143,26 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
     assert aspects.match("Lumo raised the membership price") == [{"aspect": "price_billing", "polarity": "negative"}]
 
 
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        ("太慢了，等了一个小时", {"delivery"}),  # a bare 太慢 is a late delivery
+        ("退货太慢，一个星期了", {"refunds_returns"}),  # 退货 + 慢 covers 太慢: a slow return
+        ("退款呢，没收到", {"refunds_returns"}),  # the refund, not a parcel, did not come
+        ("说好的赠品呢？没收到赠品", {"over_promising"}),
+        ("质量不行而且客服态度差", {"product_quality", "customer_service"}),  # 客服 + 差 covers 态度差
+        ("creative labs customer support website is useless .", {"customer_service"}),
+        # a pair does not swallow a term it merely spans, nor one its problem word opens
+        ("骑手态度差，送得也慢", {"staff_attitude", "delivery"}),
+        ("送来的是可乐，还不给退，然后补送来了", {"refunds_returns", "delivery"}),
+        ("鲁莫半夜给我打推销电话", {"privacy", "hard_selling"}),  # equal spans: both stand
+    ],
+)
+def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
+    found = AspectMatcher(CONFIG.aspect_taxonomy()).match(text)
+    assert {a["aspect"] for a in found if a["polarity"] == "negative"} == areas, found
+
+
 def test_seed_003_loses_its_pinyin_and_keeps_real_parentheses(seeds_dir):
     import re
 
