@@ -221,6 +221,13 @@ class Dashboard(_Strict):
         return self
 
 
+class PairGroup(_Strict):
+    """Problem words that count only next to these targets, not the area's other ones."""
+
+    targets: dict[Script, list[str]]
+    problems: dict[Script, list[str]]
+
+
 class Aspect(_Strict):
     """A complaint area: complaint terms, and problem words that count only next to a target."""
 
@@ -228,12 +235,18 @@ class Aspect(_Strict):
     terms: dict[Script, list[str]]
     targets: dict[Script, list[str]] = Field(default_factory=dict)
     problems: dict[Script, list[str]] = Field(default_factory=dict)
+    pairs: list[PairGroup] = Field(default_factory=list)
     severity: float = Field(default=1.0, ge=0, le=5)
     # What people read in the dashboard, per interface language; the id where none is given.
     names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.id  # type: ignore[call-overload]
+
+    def words(self) -> list[str]:
+        """Every word that can be evidence for this area (the dashboard marks them in a post)."""
+        tables = [self.terms, self.targets, self.problems, *(t for g in self.pairs for t in (g.targets, g.problems))]
+        return [word for table in tables for words in table.values() for word in words]
 
 
 @cache

@@ -28,8 +28,7 @@ def _terms(ctx: Context, post: pd.Series) -> list[str]:
     terms = [alias for b in ctx.config.brands if b.id in brands for aliases in b.aliases.values() for alias in aliases]
     for area in ctx.config.aspect_taxonomy():
         if area.id in aspects:
-            for table in (area.terms, area.targets, area.problems):
-                terms += [word for words in table.values() for word in words]
+            terms += area.words()
     return terms
 
 

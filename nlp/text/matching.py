@@ -39,6 +39,7 @@ class Term:
     key: str
     literal: str  # the term's matching form: a plain substring test skips most regex calls
     pattern: re.Pattern[str]
+    group: int = 0  # targets and problem words pair only within their group of an area
 
     def finditer(self, clause: str) -> Iterator[re.Match[str]]:
         return self.pattern.finditer(clause) if self.literal in clause else iter(())
@@ -62,12 +63,12 @@ class TermIndex:
         return [self.terms[p] for p in positions]
 
 
-def phrase_term(key: str, alias: str) -> Term:
+def phrase_term(key: str, alias: str, group: int = 0) -> Term:
     """A phrase's matching form and pattern: canonical, lemmatized, Latin ones at word boundaries."""
     form = lemma_form(canonical(alias))
     if re.fullmatch(r"[\w\s.&'-]+", alias, re.ASCII):
-        return Term(key, form, re.compile(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])"))
-    return Term(key, form, re.compile(re.escape(form)))
+        return Term(key, form, re.compile(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])"), group)
+    return Term(key, form, re.compile(re.escape(form)), group)
 
 
 # One token per Han character (a brand name can never be split inside a token, and a
@@ -161,7 +162,9 @@ class AspectMatcher:
     * a problem word (错, 晚, wrong, never) counts only next to one of the area's targets
       (骑手, 客服, driver, refund), within PAIR_GAP characters in the same clause, because
       "wrong" or 没消息 alone says nothing about which area. A problem word shared by
-      several areas goes to the area whose target stands nearest.
+      several areas goes to the area whose target stands nearest. An area may also list
+      ``pairs``: groups of targets and problem words that pair only with each other (慢 is a
+      product fault next to 反应 or 充电, not next to the area's 味道).
     Evidence is negative unless a negator stands just before it (不慢 is not slow); text is
     split at contrast words, so 快递很慢但是客服很好 yields delivery negative and the
     service clause stays separate. The more specific evidence wins where two areas' overlap:
@@ -173,9 +176,12 @@ class AspectMatcher:
     def __init__(self, aspects: Iterable) -> None:
         tables: dict[str, list[Term]] = {"terms": [], "targets": [], "problems": []}
         for aspect in aspects:
-            for kind, table in tables.items():
-                for words in (getattr(aspect, kind, None) or {}).values():
-                    table.extend(phrase_term(aspect.id, word) for word in words)
+            tables["terms"].extend(phrase_term(aspect.id, word) for words in aspect.terms.values() for word in words)
+            # group 0 is the area's own targets and problem words, then its ``pairs`` groups
+            for group, words_of in enumerate([aspect, *(getattr(aspect, "pairs", None) or [])]):
+                for kind in ("targets", "problems"):
+                    for words in (getattr(words_of, kind, None) or {}).values():
+                        tables[kind].extend(phrase_term(aspect.id, word, group) for word in words)
         self.terms, self.targets, self.problems = (TermIndex(tables[kind]) for kind in ("terms", "targets", "problems"))
 
     def match(self, text: str) -> list[dict[str, str]]:
@@ -199,14 +205,16 @@ class AspectMatcher:
 
     def _pair_hits(self, clause: str) -> list[Evidence]:
         targets = [
-            (term.key, hit.start(), hit.end()) for term in self.targets.candidates(clause) for hit in term.finditer(clause)
+            ((term.key, term.group), hit.start(), hit.end())
+            for term in self.targets.candidates(clause)
+            for hit in term.finditer(clause)
         ]
         if not targets:
             return []
         best: dict[int, tuple[int, Evidence]] = {}  # problem position -> (distance, evidence)
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
-                near = [(_gap(hit.start(), hit.end(), a, b), a, b) for key, a, b in targets if key == term.key]
+                near = [(_gap(hit.start(), hit.end(), a, b), a, b) for key, a, b in targets if key == (term.key, term.group)]
                 gap, a, b = min(near, default=(PAIR_GAP + 1, 0, 0))
                 if gap <= PAIR_GAP and gap < best.get(hit.start(), (PAIR_GAP + 1,))[0]:
                     span = Evidence(term.key, min(a, hit.start()), max(b, hit.end()), hit.start(), _negated(clause, hit.start()))

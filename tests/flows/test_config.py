@@ -28,6 +28,11 @@ def test_example_config_is_valid():
         (lambda c: c.update(timezone_typo="x"), "timezone_typo"),
         (lambda c: c.update(schedule={"time": "06:30", "timezone": "Mars/Olympus"}), "schedule.timezone"),
         (lambda c: c["sources"].append(dict(c["sources"][0])), "duplicate id"),
+        # a pair group without problem words could never match: an error, not a silent no-op
+        (
+            lambda c: c.update(aspects=[{"id": "speed", "terms": {}, "pairs": [{"targets": {"en": ["app"]}}]}]),
+            "aspects.0.pairs.0.problems",
+        ),
     ],
 )
 def test_errors_name_the_key(change, message):

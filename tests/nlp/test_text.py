@@ -156,6 +156,9 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
         ("骑手态度差，送得也慢", {"staff_attitude", "delivery"}),
         ("送来的是可乐，还不给退，然后补送来了", {"refunds_returns", "delivery"}),
         ("鲁莫半夜给我打推销电话", {"privacy", "hard_selling"}),  # equal spans: both stand
+        # product quality's own pair group: 慢 next to 反应 or 充电 is the device, not the delivery
+        ("手机反应太慢，充电也很慢", {"product_quality"}),
+        ("味道不错，就是太慢了", {"delivery"}),  # 味道 is a product target, but not in the 慢 group
     ],
 )
 def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
