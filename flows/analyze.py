@@ -58,7 +58,7 @@ ANALYSIS_SCHEMA = pa.schema(
 # 2: intent cues rewritten (nlp/text/intents.py); 3: loyalty cues, read with sentiment;
 # 4: refunds told in praise are not escalations; 5: Chinese inquiries read neutral;
 # 6: stated complaints read negative; 7: the builtin model reads Chinese in Simplified;
-# 8: the more specific complaint evidence wins where two areas overlap (nlp/text/matching.py)
+# 8: the more specific complaint evidence wins where two areas overlap, pair groups, 特别 negates nothing
 READING_CODE_VERSION = 8
 
 # post_key, text_raw, content_hash, source_id, author name, local day

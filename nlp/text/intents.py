@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from nlp.text.english import lemma_form
-from nlp.text.matching import Term, canonical, phrase_term
+from nlp.text.matching import NOT_NEGATING, Term, canonical, phrase_term
 
 INTENTS = ("churn_or_escalation", "recommend")
 
@@ -230,7 +230,8 @@ def _term(phrase: str) -> Term:
 
 def _negated(before: str) -> bool:
     before = before.rstrip()
-    return before.endswith(_ZH_NEGATORS) or bool(_EN_NEGATORS & set(before.split()[-3:]))
+    zh = before.endswith(_ZH_NEGATORS) and not before.endswith(NOT_NEGATING)  # 特别推荐 recommends
+    return zh or bool(_EN_NEGATORS & set(before.split()[-3:]))
 
 
 def _said(form: str, cue: Cue, negatable: bool) -> bool:

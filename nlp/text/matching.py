@@ -26,6 +26,9 @@ CONTEXT_CHARS = 20  # an exclude_context word this close to a hit rejects it ("e
 # Matched on the canonical (Simplified) form. 不会 ("will not": 完全不会发烫, 不会卡顿) ends
 # in 会, so it is listed apart from 不.
 _NEGATORS = ("不", "不会", "没", "没有", "无", "未", "别", "not ", "no ", "never ")
+# Words that end in a negator's character without negating: 特别差 is "especially bad", not
+# "don't be bad" (before this, 特别差, 特别慢 and 特别难吃 read as praise of that area).
+NOT_NEGATING = ("特别", "分别", "区别", "个别", "差别", "级别", "类别", "识别", "告别", "性别")
 PAIR_GAP = 12  # a target and a problem word this close (in characters) within one clause make a hit
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
@@ -252,4 +255,4 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
 
 def _negated(clause: str, position: int) -> bool:
     before = clause[max(0, position - 4) : position]
-    return any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS)
+    return not before.endswith(NOT_NEGATING) and any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS)

@@ -29,6 +29,7 @@ CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
         ("强烈推荐，回购无数次", RECOMMEND),
         ("很好吃，下次还来", RECOMMEND),
         ("很不错值得购买", RECOMMEND),  # 不 in 不错 does not negate what follows
+        ("特别推荐他家的牛肉面", RECOMMEND),  # nor 别 in 特别 ("especially")
         ("好吃，明天还定", RECOMMEND),
         ("质量不错，建议购买", RECOMMEND),
         ("苹果很脆，吃完再买", RECOMMEND),
