@@ -122,6 +122,8 @@ def test_aspects_with_negation_and_contrast():
     # mild complaints inside praise count (labelling rule), and 不会 negates like 不
     assert aspects.match("挺好吃的，就是有点贵") == [{"aspect": "price_billing", "polarity": "negative"}]
     assert aspects.match("味道不错，就是送的有点慢") == [{"aspect": "delivery", "polarity": "negative"}]
+    assert aspects.match("挺好吃的，就是米饭有点少") == [{"aspect": "product_quality", "polarity": "negative"}]
+    assert aspects.match("吃完闹肚子了") == [{"aspect": "safety", "polarity": "negative"}]
     assert aspects.match("玩游戏完全不会发烫") == [{"aspect": "product_quality", "polarity": "positive"}]
     # 特别 ends in 别 ("don't") but is "especially": 特别慢 is slow, 特别不好吃 is not good
     assert aspects.match("送餐特别慢") == [{"aspect": "delivery", "polarity": "negative"}]
