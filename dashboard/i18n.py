@@ -119,6 +119,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "complaint-area model at its next training.",
         "修正结果将替代自动识别结果（投诉帕累托、预警、风险），并在下次训练时用于投诉领域模型。",
     ),
+    "correct_reading": ("Correct the sentiment", "修正情感判断"),
+    "reading_help": (
+        "Your reading replaces the model's everywhere: negative share and risk at once, advocacy and detraction "
+        "from the next scoring, alerts on the days the pipeline evaluates next.",
+        "修正结果将替代模型判断：负面占比与风险立即更新，推荐者/批评者得分在下次评分时更新，预警在之后评估的日期生效。",
+    ),
+    "reading_saved": ("Saved: the post's sentiment is corrected.", "已保存：帖子的情感判断已修正。"),
+    "before": ("before", "修正前"),
     "pending_correction": (
         "A correction of this post is queued (applied after the running job)",
         "此帖的修正正在排队（任务结束后生效）",

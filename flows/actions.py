@@ -1,10 +1,10 @@
-"""People acting on the data (alert actions; complaint-area corrections) without losing an action.
+"""People acting on the data (alert actions; complaint-area and sentiment corrections) without losing an action.
 
 DuckDB has one writer. When the daily flow holds the file, an action is appended to a
 queue file beside it (``<db>.actions.jsonl``) and applied, in order, by the flow's alert
 and publish stages (or the next action that gets the file). Every applied alert action is
 an ``alert_events`` row with who, when and the note; every correction an
-``area_corrections`` row (flows/corrections.py).
+``area_corrections`` or ``sentiment_corrections`` row (flows/corrections.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from flows.alerts import AlertTransitionError, transition
-from flows.corrections import CorrectionError, checked_areas, correct_areas
+from flows.corrections import CorrectionError, checked_areas, checked_label, correct_areas, correct_sentiment
 from warehouse.db import WarehouseBusy, writer
 
 ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "dismiss": "dismissed", "reopen": "open"}
@@ -49,8 +49,19 @@ class AreaCorrection:
     kind: str = "areas"
 
 
-Action = AlertAction | AreaCorrection
-_KINDS: dict[str, type[AlertAction] | type[AreaCorrection]] = {"alert": AlertAction, "areas": AreaCorrection}
+@dataclass(frozen=True)
+class SentimentCorrection:
+    post_key: str
+    label: str
+    actor: str
+    note: str | None
+    requested_at: str
+    severity: dict[str, float] = field(default_factory=dict)  # the post's areas' severities: its risk is recomputed
+    kind: str = "sentiment"
+
+
+Action = AlertAction | AreaCorrection | SentimentCorrection
+_KINDS: dict[str, type[Action]] = {"alert": AlertAction, "areas": AreaCorrection, "sentiment": SentimentCorrection}
 
 
 def queue_path(db: Path) -> Path:
@@ -88,10 +99,21 @@ def record_correction(
     return _record(db, AreaCorrection(post_key, areas, actor, note, _now(), used))
 
 
+def record_sentiment_correction(
+    db: Path, post_key: str, label: str, actor: str, note: str | None, severity: Mapping[str, float]
+) -> str:
+    """Set a post's sentiment reading now if the warehouse is free, else queue. ``severity``: the
+    config's severity per area (the post's risk is recomputed). Returns 'applied' or 'queued'."""
+    return _record(db, SentimentCorrection(post_key, checked_label(label), actor, note, _now(), dict(severity)))
+
+
 def _apply(con: duckdb.DuckDBPyConnection, item: Action) -> str:
     if isinstance(item, AlertAction):
         transition(con, item.alert_id, item.to_status, item.actor, item.note)
         return f"applied {item.to_status} on {item.alert_id} by {item.actor}"
+    if isinstance(item, SentimentCorrection):
+        correct_sentiment(con, item.post_key, item.label, item.actor, item.note, item.severity)
+        return f"applied reading {item.label} on {item.post_key} by {item.actor}"
     correct_areas(con, item.post_key, item.aspects, item.actor, item.note, item.severity)
     return f"applied complaint areas on {item.post_key} by {item.actor}"
 

@@ -34,7 +34,7 @@ app.add_typer(config_app, name="config")
 alerts_app = typer.Typer(help="Alert rules: replay them over stored history.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(alerts_app, name="alerts")
-corrections_app = typer.Typer(help="Analysts' corrections of posts' complaint areas.", no_args_is_help=True)
+corrections_app = typer.Typer(help="Analysts' corrections of posts' complaint areas and sentiment.", no_args_is_help=True)
 app.add_typer(corrections_app, name="corrections")
 console = Console(stderr=True)
 
@@ -372,23 +372,29 @@ def corrections_add(
     by: Annotated[str, typer.Option("--by", help="Who corrects (kept with the correction).")],
     negative: Annotated[list[str] | None, typer.Option(help="A complaint area the post complains about (repeat).")] = None,
     positive: Annotated[list[str] | None, typer.Option(help="An area the post praises (repeat).")] = None,
+    reading: Annotated[str | None, typer.Option(help="Set the post's sentiment instead: negative, neutral or positive.")] = None,
     note: Annotated[str | None, typer.Option(help="Why, for the history.")] = None,
     config: ConfigOpt = DEFAULT_CONFIG,
 ) -> None:
-    """Set a post's complaint areas (none given: the post complains about nothing); queued
-    safely if the daily flow is writing right now."""
-    from flows.actions import record_correction
+    """Set a post's complaint areas (none given: the post complains about nothing), or with
+    --reading its sentiment; queued safely if the daily flow is writing right now."""
+    from flows.actions import record_correction, record_sentiment_correction
     from flows.corrections import CorrectionError
 
     cfg = _load(config)
     areas = [{"aspect": a, "polarity": "negative"} for a in negative or []]
     areas += [{"aspect": a, "polarity": "positive"} for a in positive or []]
+    if reading is not None and areas:
+        raise UserError("--reading sets the sentiment alone; correct the complaint areas in a second command")
     severity = cfg.aspect_severity()
     try:
-        outcome = record_correction(cfg.warehouse.path, post_key, areas, by, note, severity)
+        if reading is not None:
+            outcome = record_sentiment_correction(cfg.warehouse.path, post_key, reading, by, note, severity)
+        else:
+            outcome = record_correction(cfg.warehouse.path, post_key, areas, by, note, severity)
     except CorrectionError as exc:
         raise UserError(str(exc)) from None
-    _print_outcome(f"complaint areas of {post_key}", outcome)
+    _print_outcome(f"{'reading' if reading is not None else 'complaint areas'} of {post_key}", outcome)
 
 
 def _print_outcome(subject: str, outcome: str) -> None:

@@ -1,4 +1,5 @@
-"""Analysts correct a post's complaint areas; the correction wins over the automatic ones.
+"""Analysts correct a post's complaint areas or its sentiment; the correction wins over the
+automatic reading.
 
 Why: on phrasing they were not built on, the word lists and the complaint-area model find
 about half the complaint areas (docs/decisions.md, "Text layer"), and the people who read
@@ -9,12 +10,19 @@ post's risk follow it. It survives re-analysis (a new model version) while the p
 is unchanged; an edited post is analyzed afresh. ``koubei corrections export`` writes the
 corrected posts as labelled posts that retrain the complaint-area model.
 
+A sentiment correction (``sentiment_corrections``, migration 011) works the same way: the
+post's label becomes the analyst's, with that label's probability 1, so the negative share,
+the post's risk and, from the next scoring, its author's advocacy or detraction follow it.
+Alerts already raised keep their evidence; the days the daily flow evaluates next count it.
+Intents stay as read (the cues that depend on sentiment read the model's).
+
 Queued and applied like alert actions when the daily flow holds the file (flows/actions.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +33,10 @@ from warehouse import read
 from warehouse.db import transaction
 
 POLARITIES = ("negative", "positive")
+LABELS = ("negative", "neutral", "positive")
 AREAS_TYPE = "STRUCT(aspect VARCHAR, polarity VARCHAR)[]"
+READING_TYPE = "STRUCT(label VARCHAR, p_negative DOUBLE, p_neutral DOUBLE, p_positive DOUBLE)"
+FLAG = "analyst"  # in post_analysis.flags: the label is an analyst's, not the model's
 
 
 class CorrectionError(ValueError):
@@ -52,6 +63,32 @@ def checked_areas(areas: Iterable[Mapping[str, str]], known: Iterable[str] | Non
     return [{"aspect": aspect, "polarity": seen[aspect]} for aspect in sorted(seen)]
 
 
+def checked_label(label: str) -> str:
+    if label not in LABELS:
+        raise CorrectionError(f"a reading is one of {', '.join(LABELS)}, not {label!r}")
+    return label
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of correction: its table, the type of the analyst's value, and what the post had
+    before (SQL over its current analysis row ``a``, and its type)."""
+
+    table: str
+    value_type: str
+    before: str
+    before_type: str
+
+
+_AREAS = _Kind("area_corrections", AREAS_TYPE, "a.aspects", AREAS_TYPE)
+_READING = _Kind(
+    "sentiment_corrections",
+    "VARCHAR",
+    "struct_pack(label := a.label, p_negative := a.p_negative, p_neutral := a.p_neutral, p_positive := a.p_positive)",
+    READING_TYPE,
+)
+
+
 def correct_areas(
     con: duckdb.DuckDBPyConnection,
     post_key: str,
@@ -61,9 +98,29 @@ def correct_areas(
     severity: Mapping[str, float],
 ) -> None:
     """Record a correction and apply it to the post's current analysis and risk, in one transaction."""
-    areas = checked_areas(areas)
+    _record(con, _AREAS, post_key, checked_areas(areas), actor, note, severity)
+
+
+def correct_sentiment(
+    con: duckdb.DuckDBPyConnection, post_key: str, label: str, actor: str, note: str | None, severity: Mapping[str, float]
+) -> None:
+    """Record a reading and apply it to the post's current analysis and risk, in one transaction."""
+    _record(con, _READING, post_key, checked_label(label), actor, note, severity)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    kind: _Kind,
+    post_key: str,
+    value: object,
+    actor: str,
+    note: str | None,
+    severity: Mapping[str, float],
+) -> None:
+    """One correction row (the post's text hash, the analyst's value, what the current analysis
+    said), put in force at once, and the post's risk recomputed."""
     rows = con.execute(
-        """SELECT p.content_hash, a.aspects FROM posts p
+        f"""SELECT p.content_hash, {kind.before} FROM posts p
            JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current WHERE p.post_key = ?""",
         [post_key],
     ).fetchall()
@@ -72,8 +129,8 @@ def correct_areas(
     content_hash, previous = rows[0]
     with transaction(con):
         con.execute(
-            f"INSERT INTO area_corrections VALUES (?, ?, ?::{AREAS_TYPE}, ?::{AREAS_TYPE}, ?, ?, ?)",
-            [post_key, content_hash, areas, previous, actor, note, datetime.now(UTC)],
+            f"INSERT INTO {kind.table} VALUES (?, ?, ?::{kind.value_type}, ?::{kind.before_type}, ?, ?, ?)",
+            [post_key, content_hash, value, previous, actor, note, datetime.now(UTC)],
         )
         reapply_corrections(con, [post_key])
         rescore_post_risk(con, [post_key], severity)
@@ -82,15 +139,31 @@ def correct_areas(
 def reapply_corrections(con: duckdb.DuckDBPyConnection, post_keys: list[str]) -> None:
     """Put the corrections in force back on these posts' current analysis rows (after they are
     analyzed again). The caller holds the transaction."""
-    # Most chunks of a run hold no corrected post: a look at the small corrections table spares
-    # them the view's join with every post.
-    if not con.execute("SELECT count(*) FROM area_corrections WHERE list_contains(?, post_key)", [post_keys]).fetchone()[0]:
-        return
-    con.execute(
-        """UPDATE post_analysis SET aspects = c.aspects FROM v_area_corrections c
-           WHERE post_analysis.post_key = c.post_key AND post_analysis.is_current AND list_contains(?, c.post_key)""",
-        [post_keys],
-    )
+    # Most chunks of a run hold no corrected post: a look at the small corrections tables spares
+    # them the views' join with every post.
+    corrected = con.execute(
+        """SELECT (SELECT count(*) FROM area_corrections WHERE list_contains($keys, post_key)),
+                  (SELECT count(*) FROM sentiment_corrections WHERE list_contains($keys, post_key))""",
+        {"keys": post_keys},
+    ).fetchone()
+    if corrected[0]:
+        con.execute(
+            """UPDATE post_analysis SET aspects = c.aspects FROM v_area_corrections c
+               WHERE post_analysis.post_key = c.post_key AND post_analysis.is_current AND list_contains(?, c.post_key)""",
+            [post_keys],
+        )
+    if corrected[1]:
+        con.execute(
+            """UPDATE post_analysis SET label = c.label,
+                   p_negative = CASE WHEN c.label = 'negative' THEN 1.0 ELSE 0.0 END,
+                   p_neutral = CASE WHEN c.label = 'neutral' THEN 1.0 ELSE 0.0 END,
+                   p_positive = CASE WHEN c.label = 'positive' THEN 1.0 ELSE 0.0 END,
+                   flags = CASE WHEN list_contains(coalesce(flags, []), $flag) THEN flags
+                                ELSE list_append(coalesce(flags, []), $flag) END
+               FROM v_sentiment_corrections c
+               WHERE post_analysis.post_key = c.post_key AND post_analysis.is_current AND list_contains($keys, c.post_key)""",
+            {"keys": post_keys, "flag": FLAG},
+        )
 
 
 def labelled_posts(db: Path) -> list[dict]:

@@ -286,6 +286,13 @@ def area_correction(db: Path, post_key: str) -> pd.DataFrame:
     return query(db, "SELECT aspects, previous, actor, note, corrected_at FROM v_area_corrections WHERE post_key = ?", [post_key])
 
 
+def sentiment_correction(db: Path, post_key: str) -> pd.DataFrame:
+    """The analyst's reading of a post in force (no row: none)."""
+    return query(
+        db, "SELECT label, previous, actor, note, corrected_at FROM v_sentiment_corrections WHERE post_key = ?", [post_key]
+    )
+
+
 def corrected_posts(db: Path) -> pd.DataFrame:
     """Every post with a correction in force: cleaned text, script (as the labelled sets have it:
     zh-Hans, zh-Hant, or the language for other posts), brands and the analyst's areas."""

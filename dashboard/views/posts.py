@@ -1,18 +1,19 @@
 """Posts: search and filters, then one post's original and cleaned text side by side with
 the brand and complaint-area terms that matched marked in 【】, where each complaint area
-came from (an analyst, the word lists or the complaint-area model), a form in which responders
-correct the complaint areas, and a link to the source."""
+came from (an analyst, the word lists or the complaint-area model), forms in which responders
+correct the complaint areas and the sentiment, and a link to the source."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.common import Context, context, mark_terms, period_picker, posts_table, safe_url, selected_row, show_freshness
-from flows.actions import AreaCorrection, pending_actions, record_correction
-from flows.corrections import CorrectionError
+from flows.actions import pending_actions, record_correction, record_sentiment_correction
+from flows.corrections import FLAG, LABELS, CorrectionError
 from nlp.text.intents import INTENTS
 from nlp.text.matching import AspectMatcher
 from warehouse import read
@@ -43,10 +44,7 @@ def _provenance(ctx: Context, post: pd.Series, correction: pd.DataFrame) -> str:
     """Each stored complaint area with its source: an analyst's correction (who, when, why), the
     word lists (their terms are marked), or else the complaint-area model, which names no word."""
     if not correction.empty:
-        fix = correction.iloc[0]
-        source = f"{ctx.t('by_analyst')} {fix['actor']} {fix['corrected_at']:%Y-%m-%d %H:%M}" + (
-            f": {fix['note']}" if fix["note"] else ""
-        )
+        source = _by_analyst(ctx, correction.iloc[0])
         parts = [f"{ctx.area_name(a['aspect'])} ({a['polarity']})" for a in _aspects(post)]
         return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'} · {source}"
     taxonomy = json.dumps([a.model_dump() for a in ctx.config.aspect_taxonomy()], ensure_ascii=False)
@@ -58,24 +56,56 @@ def _provenance(ctx: Context, post: pd.Series, correction: pd.DataFrame) -> str:
     return f"{ctx.t('aspect')}: {'; '.join(parts) or '—'}"
 
 
-def _save_correction(ctx: Context, post_key: str, form: str) -> None:
+def _by_analyst(ctx: Context, fix: pd.Series) -> str:
+    return f"{ctx.t('by_analyst')} {fix['actor']} {fix['corrected_at']:%Y-%m-%d %H:%M}" + (
+        f": {fix['note']}" if fix["note"] else ""
+    )
+
+
+def _reading_provenance(ctx: Context, correction: pd.DataFrame) -> str | None:
+    """The analyst's reading in force, with what the post read before; None without one."""
+    if correction.empty:
+        return None
+    fix = correction.iloc[0]
+    before = fix["previous"]
+    was = f" ({ctx.t('before')}: {before['label']}, p_negative {before['p_negative']:.2f})" if before is not None else ""
+    return f"{ctx.t('sentiment')}: {fix['label']} · {_by_analyst(ctx, fix)}{was}"
+
+
+def _save(ctx: Context, record: Callable[[str | None], str], form: str, saved: str) -> None:
+    """Run a correction with the form's note and say how it went (applied, queued, refused)."""
+    state = st.session_state
+    try:
+        outcome = record(state[f"{form}-note"] or None)
+    except CorrectionError as exc:
+        state["posts-flash"] = ("error", f"{ctx.t('action_failed')}: {exc}")
+        return
+    state["posts-flash"] = ("success", ctx.t(saved)) if outcome == "applied" else ("info", ctx.t("queued"))
+
+
+def _save_areas(ctx: Context, post_key: str, form: str) -> None:
     state = st.session_state
     areas = [{"aspect": a, "polarity": "negative"} for a in state[f"{form}-negative"]]
     areas += [{"aspect": a, "polarity": "positive"} for a in state[f"{form}-positive"]]
     severity = ctx.config.aspect_severity()
-    try:
-        outcome = record_correction(ctx.db, post_key, areas, ctx.user.name, state[f"{form}-note"] or None, severity)
-    except CorrectionError as exc:
-        state["posts-flash"] = ("error", f"{ctx.t('action_failed')}: {exc}")
-        return
-    state["posts-flash"] = ("success", ctx.t("correction_saved")) if outcome == "applied" else ("info", ctx.t("queued"))
+    _save(ctx, lambda note: record_correction(ctx.db, post_key, areas, ctx.user.name, note, severity), form, "correction_saved")
 
 
-def _correction_form(ctx: Context, post: pd.Series, place: str) -> None:
-    """Responders set the post's complaint areas; viewers only read them."""
+def _save_reading(ctx: Context, post_key: str, form: str) -> None:
+    label, severity = st.session_state[f"{form}-label"], ctx.config.aspect_severity()
+    _save(
+        ctx,
+        lambda note: record_sentiment_correction(ctx.db, post_key, label, ctx.user.name, note, severity),
+        form,
+        "reading_saved",
+    )
+
+
+def _correction_forms(ctx: Context, post: pd.Series, place: str) -> None:
+    """Responders set the post's complaint areas and its sentiment; viewers only read them."""
     if not ctx.user.can_act:
         return
-    if any(isinstance(i, AreaCorrection) and i.post_key == post["post_key"] for i in pending_actions(ctx.db)):
+    if any(getattr(i, "post_key", None) == post["post_key"] for i in pending_actions(ctx.db)):
         st.warning(ctx.t("pending_correction"))
     areas = [a.id for a in ctx.config.aspect_taxonomy()]
     stored = _aspects(post)
@@ -86,7 +116,14 @@ def _correction_form(ctx: Context, post: pd.Series, place: str) -> None:
             chosen = [a["aspect"] for a in stored if a["polarity"] == polarity and a["aspect"] in areas]
             st.multiselect(ctx.t(label), areas, default=chosen, key=f"{form}-{polarity}", format_func=ctx.area_name)
         st.text_input(ctx.t("note"), key=f"{form}-note", max_chars=500)
-        st.form_submit_button(ctx.t("save_correction"), on_click=_save_correction, args=(ctx, post["post_key"], form))
+        st.form_submit_button(ctx.t("save_correction"), on_click=_save_areas, args=(ctx, post["post_key"], form))
+    form = f"reading-{place}-{post['post_key']}"
+    with st.expander(ctx.t("correct_reading")), st.form(form):
+        st.caption(ctx.t("reading_help"))
+        current = LABELS.index(post["label"]) if post["label"] in LABELS else 0
+        st.radio(ctx.t("sentiment"), LABELS, index=current, key=f"{form}-label", horizontal=True)
+        st.text_input(ctx.t("note"), key=f"{form}-note", max_chars=500)
+        st.form_submit_button(ctx.t("save_correction"), on_click=_save_reading, args=(ctx, post["post_key"], form))
 
 
 def _filters(ctx: Context) -> read.PostFilter:
@@ -127,7 +164,9 @@ def _filters(ctx: Context) -> read.PostFilter:
 def _detail(ctx: Context, post: pd.Series, place: str) -> None:
     st.subheader(ctx.t("post"))
     st.text(f"{post['published_at']} · {post['source']} · {post['author']} · {post['label']} (p_negative {post['p_negative']})")
-    for reason in ctx.reading_reasons(None if post["flags"] is None else list(post["flags"])):
+    flags = [] if post["flags"] is None else list(post["flags"])
+    analyst = _reading_provenance(ctx, read.sentiment_correction(ctx.db, post["post_key"])) if FLAG in flags else None
+    for reason in [analyst] if analyst else ctx.reading_reasons(flags):  # an analyst's reading overrides the rules
         st.text(reason)
     left, right = st.columns(2)
     with left:
@@ -138,7 +177,7 @@ def _detail(ctx: Context, post: pd.Series, place: str) -> None:
         st.code(mark_terms(post["text_clean"] or "", _terms(ctx, post)), language=None, wrap_lines=True)
     st.text(_provenance(ctx, post, read.area_correction(ctx.db, post["post_key"])))
     st.text(f"{ctx.t('intent')}: {', '.join(post['intents'] if post['intents'] is not None else []) or '—'}")
-    _correction_form(ctx, post, place)
+    _correction_forms(ctx, post, place)
     url = safe_url(post["url"])
     if url:
         st.link_button(ctx.t("open_source"), url)

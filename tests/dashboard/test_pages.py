@@ -32,6 +32,13 @@ def _login(name: str, password: str = "koubei-demo") -> AppTest:
     return at
 
 
+def _post_page(name: str, post_key: str) -> AppTest:
+    """The Posts page as ``name`` sees it, opened on one post by its link (?post=)."""
+    at = _login(name).switch_page("views/posts.py")
+    at.query_params["post"] = post_key
+    return at.run()
+
+
 def _texts(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.text]
 
@@ -194,9 +201,7 @@ def test_viewers_get_no_runs_page(dashboard_warehouse):
 
 def test_hostile_post_text_is_shown_literally_never_as_markup(dashboard_warehouse):
     key = add_hostile_post(dashboard_warehouse.db)
-    at = _login("demo-admin").switch_page("views/posts.py")
-    at.query_params["post"] = key
-    at.run()
+    at = _post_page("demo-admin", key)
     assert not at.exception
     assert at.code[0].value == HOSTILE_TEXT  # original, literal
     rendered_markup = [m.value for m in at.markdown] + [c.value for c in at.caption]
@@ -219,9 +224,7 @@ def test_a_post_says_where_each_complaint_area_came_from(dashboard_warehouse):
         for key, text, aspects in rows
         if not words.match(text or "") and aspects[0]["polarity"] == "negative"
     )
-    at = _login("demo-admin").switch_page("views/posts.py")
-    at.query_params["post"] = by_model[0]
-    at.run()
+    at = _post_page("demo-admin", by_model[0])
     assert not at.exception
     name = next(a.name("en") for a in dashboard_warehouse.config.aspect_taxonomy() if a.id == by_model[1])
     assert f"Complaint area: {name} (negative, complaint-area model: no word list names it)" in _texts(at)
@@ -242,9 +245,7 @@ def test_a_post_says_why_a_rule_moved_its_reading(dashboard_warehouse, flag, rea
             "SELECT post_key, label FROM post_analysis WHERE is_current AND list_contains(flags, ?) ORDER BY post_key LIMIT 1",
             [flag],
         ).fetchone()
-    at = _login("demo-admin").switch_page("views/posts.py")
-    at.query_params["post"] = post_key
-    at.run()
+    at = _post_page("demo-admin", post_key)
     assert not at.exception
     texts = _texts(at)
     assert reason in texts and f" · {label} (p_negative " in texts[texts.index(reason) - 1]
@@ -259,14 +260,10 @@ def test_a_responder_corrects_a_posts_complaint_areas_and_the_post_says_who_did(
             "SELECT post_key, aspects FROM post_analysis WHERE is_current AND len(aspects) = 1 "
             "AND list_contains(brands, 'lumo') AND aspects[1].aspect <> 'safety' ORDER BY post_key LIMIT 1"
         ).fetchone()
-    viewer = _login("demo-viewer").switch_page("views/posts.py")
-    viewer.query_params["post"] = post_key
-    viewer.run()
+    viewer = _post_page("demo-viewer", post_key)
     assert not viewer.exception and not viewer.multiselect  # viewers read, responders correct
 
-    at = _login("demo-responder").switch_page("views/posts.py")
-    at.query_params["post"] = post_key
-    at.run()
+    at = _post_page("demo-responder", post_key)
     form = f"correct-linked-{post_key}"
     assert at.multiselect(key=f"{form}-negative").value == [a["aspect"] for a in areas if a["polarity"] == "negative"]
     at.multiselect(key=f"{form}-negative").set_value(["safety"])
@@ -282,6 +279,34 @@ def test_a_responder_corrects_a_posts_complaint_areas_and_the_post_says_who_did(
             [{"aspect": "safety", "polarity": "negative"}],
         )
         assert con.execute("SELECT previous, actor FROM area_corrections").fetchall() == [(areas, "demo-responder")]
+
+
+def test_a_responder_corrects_a_posts_sentiment_and_the_post_says_who_did(dashboard_warehouse):
+    """The analyst's reading replaces the model's and says what it was; viewers get no form."""
+    db = dashboard_warehouse.db
+    with reader(db) as con:
+        post_key, p_negative = con.execute(
+            "SELECT post_key, p_negative FROM post_analysis WHERE is_current AND label = 'negative' "
+            "AND list_contains(brands, 'lumo') ORDER BY post_key LIMIT 1"
+        ).fetchone()
+    viewer = _post_page("demo-viewer", post_key)
+    assert not viewer.exception and not viewer.radio
+
+    at = _post_page("demo-responder", post_key)
+    form = f"reading-linked-{post_key}"
+    assert at.radio(key=f"{form}-label").value == "negative"
+    at.radio(key=f"{form}-label").set_value("neutral")
+    at.text_input(key=f"{form}-note").input("asks about opening hours")
+    [_areas, reading_button] = [b for b in at.button if b.label == "Save correction"]  # the second form
+    reading_button.click().run()
+    assert not at.exception, at.exception
+    assert "Saved: the post's sentiment is corrected." in [s.value for s in at.success]
+    line = next(t for t in _texts(at) if t.startswith("Sentiment: neutral · set by demo-responder "))
+    assert line.endswith(f": asks about opening hours (before: negative, p_negative {p_negative:.2f})")
+    with reader(db) as con:
+        assert con.execute("SELECT label FROM post_analysis WHERE post_key = ? AND is_current", [post_key]).fetchone() == (
+            "neutral",
+        )
 
 
 def test_labels_switch_to_chinese(dashboard_warehouse):

@@ -1,6 +1,7 @@
-"""Analysts' complaint-area corrections on a copy of the demo warehouse: applied at once or
-queued, kept with who and why, followed by the Pareto and the post's risk, kept through
-re-analysis by a new model version but not through an edit, exported as labelled posts."""
+"""Analysts' complaint-area and sentiment corrections on a copy of the demo warehouse: applied
+at once or queued, kept with who and why, followed by the Pareto, the negative share and the
+post's risk, kept through re-analysis by a new model version but not through an edit, area
+corrections exported as labelled posts."""
 
 from __future__ import annotations
 
@@ -11,10 +12,19 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from flows.actions import AreaCorrection, apply_pending, pending_actions, queue_path, record_correction, rejected_path
+from flows.actions import (
+    AreaCorrection,
+    SentimentCorrection,
+    apply_pending,
+    pending_actions,
+    queue_path,
+    record_correction,
+    record_sentiment_correction,
+    rejected_path,
+)
 from flows.analyze import ANALYSIS_SCHEMA, write_analysis
 from flows.cli import app
-from flows.corrections import CorrectionError, checked_areas
+from flows.corrections import FLAG, CorrectionError, checked_areas
 from nlp.text.evaluate import load_labelled_sets
 from warehouse import read
 from warehouse.db import reader, writer
@@ -112,13 +122,14 @@ def test_a_correction_while_the_flow_writes_is_queued_then_applied_and_a_damaged
     assert _stored(db, post_key)["aspects"] == [{"aspect": "refunds_returns", "polarity": "negative"}]
 
 
-def _reanalyzed(db: Path, post_key: str, version: str, content_hash: str | None = None) -> None:
-    """What the analyze stage writes for the post under a new model version (no areas found)."""
+def _reanalyzed(db: Path, post_key: str, version: str, content_hash: str | None = None, **reading) -> None:
+    """What the analyze stage writes for the post under a new model version (no areas found;
+    ``reading``: the model's label and probabilities, where the test needs them)."""
     with reader(db) as con:
         found = con.execute("SELECT * FROM post_analysis WHERE post_key = ? AND is_current", [post_key])
         row = dict(zip([column[0] for column in found.description], found.fetchone(), strict=True))
         text = con.execute("SELECT text_clean FROM posts WHERE post_key = ?", [post_key]).fetchone()[0]
-    record = row | {"model_version": version, "aspects": []}
+    record = row | {"model_version": version, "aspects": []} | reading
     record["content_hash"] = content_hash or record["content_hash"]
     write_analysis(db, pa.Table.from_pylist([record], schema=ANALYSIS_SCHEMA), {post_key: text})
 
@@ -168,3 +179,89 @@ def test_cli_corrects_and_exports_labelled_posts_that_training_reads_over_the_sh
     )
     merged = load_labelled_sets([shipped, exported])
     assert [(p["text"], p["aspects"]) for p in merged] == [("another post", []), (text, ["delivery"])]
+
+
+def _negative_read_post(db: Path) -> tuple[str, object, float]:
+    """A scored lumo post the model read negative: (post_key, its day, its p_negative)."""
+    with reader(db) as con:
+        return con.execute(
+            """SELECT a.post_key, p.local_day, a.p_negative FROM post_analysis a JOIN posts p USING (post_key)
+               JOIN post_risk r ON r.post_key = a.post_key AND r.brand_id = 'lumo'
+               WHERE a.is_current AND a.label = 'negative' ORDER BY a.post_key LIMIT 1"""
+        ).fetchone()
+
+
+def _reading(db: Path, post_key: str, day) -> dict:
+    with reader(db) as con:
+        label, p_negative, flags, risk = con.execute(
+            """SELECT a.label, a.p_negative, a.flags, r.risk FROM post_analysis a
+               JOIN post_risk r ON r.post_key = a.post_key AND r.brand_id = 'lumo' WHERE a.post_key = ? AND a.is_current""",
+            [post_key],
+        ).fetchone()
+        negatives = con.execute("SELECT sum(negative) FROM v_daily_sentiment WHERE brand = 'lumo' AND day = ?", [day]).fetchone()[
+            0
+        ]
+    return {"label": label, "p_negative": p_negative, "flags": list(flags or []), "risk": risk, "day_negatives": negatives}
+
+
+def test_a_reading_correction_moves_the_negative_share_and_the_risk_and_keeps_its_history(warehouse_copy):
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    post_key, day, p_negative = _negative_read_post(db)
+    before = _reading(db, post_key, day)
+    assert before["risk"] > 0
+    assert record_sentiment_correction(db, post_key, "neutral", "ana", "a question, not a complaint", severity) == "applied"
+    after = _reading(db, post_key, day)
+    assert (after["label"], after["p_negative"], after["risk"]) == ("neutral", 0.0, 0.0)
+    assert FLAG in after["flags"]  # the Posts page says an analyst set it
+    assert after["day_negatives"] == before["day_negatives"] - 1  # the day's negative share follows
+    shown = read.sentiment_correction(db, post_key).iloc[0]
+    assert (shown["label"], shown["actor"], shown["note"]) == ("neutral", "ana", "a question, not a complaint")
+    assert shown["previous"]["label"] == "negative" and shown["previous"]["p_negative"] == pytest.approx(p_negative)
+
+    # Negative after all: the latest reading wins, the post's risk comes back at full weight.
+    record_sentiment_correction(db, post_key, "negative", "ben", None, severity)
+    again = _reading(db, post_key, day)
+    assert (again["label"], again["p_negative"], again["day_negatives"]) == ("negative", 1.0, before["day_negatives"])
+    assert again["risk"] == pytest.approx(before["risk"] / p_negative)
+    with reader(db) as con:
+        assert con.execute("SELECT actor FROM sentiment_corrections ORDER BY corrected_at").fetchall() == [("ana",), ("ben",)]
+
+    with pytest.raises(CorrectionError, match="a reading is one of negative, neutral, positive"):
+        record_sentiment_correction(db, post_key, "angry", "ana", None, severity)
+    with pytest.raises(CorrectionError, match="no analyzed post"):
+        record_sentiment_correction(db, "no-such-post", "neutral", "ana", None, severity)
+
+
+def test_a_reading_outlives_a_new_model_version_but_not_an_edit_and_queues_while_the_flow_writes(warehouse_copy, another_writer):
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    post_key, day, p_negative = _negative_read_post(db)
+    with another_writer(db):
+        assert record_sentiment_correction(db, post_key, "positive", "cai", None, severity) == "queued"
+    assert [type(i) for i in pending_actions(db)] == [SentimentCorrection]
+    with writer(db) as con:
+        assert apply_pending(con, db) == [f"applied reading positive on {post_key} by cai"]
+    assert _reading(db, post_key, day)["label"] == "positive"
+
+    model = {"label": "negative", "p_negative": p_negative, "p_neutral": 0.0, "p_positive": 1 - p_negative, "flags": []}
+    _reanalyzed(db, post_key, "next-version", **model)  # the new model reads it negative again
+    assert _reading(db, post_key, day)["label"] == "positive"
+    with writer(db) as con:  # the author edits the post: the analyst read another text
+        con.execute("UPDATE posts SET content_hash = 'edited' WHERE post_key = ?", [post_key])
+    _reanalyzed(db, post_key, "next-version", content_hash="edited", **model)
+    assert _reading(db, post_key, day)["label"] == "negative"
+    assert read.sentiment_correction(db, post_key).empty
+
+
+def test_cli_sets_a_reading_and_refuses_a_mixed_or_unknown_one(warehouse_copy):
+    db = warehouse_copy.db
+    post_key, day, _ = _negative_read_post(db)
+    runner, config = CliRunner(), ["--config", str(warehouse_copy.config_path)]
+    unknown = runner.invoke(app, ["corrections", "add", post_key, "--by", "ana", "--reading", "angry", *config])
+    assert unknown.exit_code == 2 and "a reading is one of" in unknown.output
+    mixed = runner.invoke(
+        app, ["corrections", "add", post_key, "--by", "ana", "--reading", "neutral", "--negative", "delivery", *config]
+    )
+    assert mixed.exit_code == 2 and "second command" in mixed.output
+    done = runner.invoke(app, ["corrections", "add", post_key, "--by", "ana", "--reading", "neutral", *config])
+    assert done.exit_code == 0 and "reading of" in done.output and "applied" in done.output, done.output
+    assert _reading(db, post_key, day)["label"] == "neutral"

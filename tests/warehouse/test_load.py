@@ -103,6 +103,8 @@ def test_reader_refuses_an_older_schema_with_a_clear_message(tmp_path):
         con.execute("DROP TABLE notification_log")
         con.execute("DROP VIEW v_area_corrections")
         con.execute("DROP TABLE area_corrections")
+        con.execute("DROP VIEW v_sentiment_corrections")
+        con.execute("DROP TABLE sentiment_corrections")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN skipped_old")
         con.execute("ALTER TABLE crawl_runs DROP COLUMN not_modified")
         con.execute("ALTER TABLE post_analysis DROP COLUMN reading")
