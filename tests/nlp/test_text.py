@@ -113,6 +113,7 @@ def test_aspects_with_negation_and_contrast():
     assert aspects.match("配送不慢，骑手没送错") == [{"aspect": "delivery", "polarity": "positive"}]
     assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("鲁莫泄露了我的手机号")
     assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("魯莫洩露了我的個人信息")
+    assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("延迟送达还不赔偿，个人信息也不安全")
     # 服务态度 names the topic, not a verdict: praise of it is no staff complaint
     assert aspects.match("服务态度好，速度快，值得表扬") == []
     assert aspects.match("骑手服务态度太差") == [{"aspect": "staff_attitude", "polarity": "negative"}]
