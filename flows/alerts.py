@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,24 @@ def rule_title(rule: str, language: str) -> str:
     """A rule's title in ``language`` ("en" or "zh"); its id where it has none."""
     en, zh = RULE_TITLES.get(rule, (rule, rule))
     return zh if language == "zh" else en
+
+
+# koubei's own alert_events notes are stored in English (a contract for SQL); the dashboard
+# shows them in its interface language (event_note).
+SYSTEM_ACTOR = "koubei"
+_SYSTEM_NOTE = re.compile(r"rule (?P<rule>\w+) fired(?: again on (?P<day>\S+))?")
+
+
+def event_note(note: str | None, actor: str, language: str) -> str | None:
+    """An alert event's note in ``language``: koubei's own notes ("rule negative_spike fired")
+    by the rule's title; people's notes as they wrote them."""
+    found = _SYSTEM_NOTE.fullmatch(note or "") if actor == SYSTEM_ACTOR else None
+    if found is None:
+        return note
+    title = rule_title(found["rule"], language)
+    if language == "zh":
+        return f"规则「{title}」于 {found['day']} 再次触发" if found["day"] else f"规则「{title}」触发"
+    return f"{title} fired again on {found['day']}" if found["day"] else f"{title} fired"
 
 
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
@@ -432,7 +451,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
                     c.reason_zh,
                 ],
             )
-            _event(con, alert_id, "koubei", None, "open", f"rule {c.rule} fired")
+            _event(con, alert_id, SYSTEM_ACTOR, None, "open", f"rule {c.rule} fired")
             counts["opened"] += 1
             continue
         alert_id, status, severity, evidence, peak_day, peak_strength = existing
@@ -469,7 +488,7 @@ def apply(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate], cool
             },
         )
         if status == "resolved":
-            _event(con, alert_id, "koubei", "resolved", "open", f"rule {c.rule} fired again on {c.day}")
+            _event(con, alert_id, SYSTEM_ACTOR, "resolved", "open", f"rule {c.rule} fired again on {c.day}")
             counts["reopened"] += 1
         else:
             counts["updated"] += 1

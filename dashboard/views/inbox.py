@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.common import Context, clock_text, context, posts_table, show_freshness
 from flows.actions import ACTIONS, AlertAction, pending_actions, record_action
-from flows.alerts import TRANSITIONS, AlertTransitionError
+from flows.alerts import TRANSITIONS, AlertTransitionError, event_note
 from warehouse import read
 from warehouse.db import WarehouseBusy, WarehouseMissing
 
@@ -49,7 +49,16 @@ def _details(ctx: Context, alert: pd.Series) -> None:
         st.text(ctx.t("thresholds"))
         st.json(json.loads(alert["thresholds"]), expanded=False)
         st.text(ctx.t("history"))
-        st.dataframe(read.alert_history(ctx.db, alert["alert_id"]), hide_index=True, width="stretch")
+        st.dataframe(_history(ctx, alert["alert_id"]), hide_index=True, width="stretch")
+
+
+def _history(ctx: Context, alert_id: str) -> pd.DataFrame:
+    """The alert's events in the interface language: statuses by name, koubei's notes translated."""
+    events = read.alert_history(ctx.db, alert_id)
+    for column in ("from_status", "to_status"):
+        events[column] = [None if s is None else ctx.status_label(s) for s in events[column]]
+    events["note"] = [event_note(n, a, ctx.lang) for n, a in zip(events["note"], events["actor"], strict=True)]
+    return events.rename(columns={c: ctx.t(f"event_{c}") for c in events.columns})
 
 
 def _card(ctx: Context, alert: pd.Series, pending: list[AlertAction]) -> None:

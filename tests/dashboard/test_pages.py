@@ -320,6 +320,10 @@ def test_labels_switch_to_chinese(dashboard_warehouse):
     assert not any(t.startswith("Worst day:") for t in _texts(at))
     assert any(t.startswith("Lumo · 负面帖子激增 · 待处理 · ") for t in _texts(at))  # rule and state by name too
     assert at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("acknowledge-"))).label == "确认"
+    # the cards' status histories, in Chinese too
+    history = next(d.value for d in at.dataframe if "新状态" in d.value.columns)
+    assert list(history.columns) == ["时间", "操作人", "原状态", "新状态", "备注"]
+    assert history["新状态"].iloc[0] == "待处理" and history["备注"].iloc[0].startswith("规则「")
     # complaint areas by their Chinese names
     at.switch_page("views/complaints.py").run()
     assert not at.exception and at.selectbox(key="complaints-aspect").options[0] == "配送物流"

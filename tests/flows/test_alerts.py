@@ -81,8 +81,16 @@ def test_spike_episode_is_one_alert_and_a_resolved_one_reopens(con):
     counts = alerts.apply(con, [_fires(con, 29)], cooldown_days=30)
     con.execute("COMMIT")
     assert counts["reopened"] == 1
-    history = con.execute("SELECT to_status FROM alert_events WHERE alert_id = ? ORDER BY event_at", [alert_id]).fetchall()
+    history = con.execute(
+        "SELECT to_status, actor, note FROM alert_events WHERE alert_id = ? ORDER BY event_at", [alert_id]
+    ).fetchall()
     assert [h[0] for h in history] == ["open", "acknowledged", "resolved", "open"]
+    # koubei's own notes are stored in English and shown in the interface's language; people's as written
+    notes = [alerts.event_note(note, actor, "zh") for _, actor, note in history]
+    reopened = DAY0 + timedelta(days=29)
+    assert notes == ["规则「负面帖子激增」触发", "looking", "answered publicly", f"规则「负面帖子激增」于 {reopened} 再次触发"]
+    assert alerts.event_note(history[0][2], "koubei", "en") == "Negative spike fired"
+    assert alerts.event_note("rule negative_spike fired", "ana", "zh") == "rule negative_spike fired"  # a person wrote it
 
 
 def test_an_episode_keeps_its_worst_day_beside_its_latest(con):
