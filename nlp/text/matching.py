@@ -170,7 +170,7 @@ class AspectMatcher:
       product fault next to 反应 or 充电, not next to the area's 味道).
     Evidence is negative unless a negator stands just before it (不慢 is not slow); text is
     split at contrast words, so 快递很慢但是客服很好 yields delivery negative and the
-    service clause stays separate. The more specific evidence wins where two areas' overlap:
+    service clause stays separate. The more specific evidence wins where two areas overlap:
     a term inside a longer term of another area, or inside the span of another area's pair
     that ends on a problem word within it, does not count (太慢 alone is a late delivery, but
     手机反应太慢 a slow phone and 退货太慢 a slow return).
