@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,6 +24,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from flows.config import Sentiment
 
 app = typer.Typer(
     help="koubei: social listening and reputation risk for Chinese and English customer talk.", no_args_is_help=True
@@ -433,14 +436,16 @@ LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "dat
 
 
 def _builtin_model_outputs(
-    texts: list[str], allowed: set[str], runtime: str, with_areas: bool
+    texts: list[str], allowed: set[str], sentiment: Sentiment, with_areas: bool
 ) -> tuple[list[str], list[list[str]] | None]:
     """The builtin sentiment model's label per text and, ``with_areas``, the complaint-area
-    model's areas per text (read from the same pass: its embedding and label)."""
+    model's areas per text (read from the same pass: its embedding and label), with the
+    config's complaint-area weights (``sentiment.complaint_model``) as the pipeline would."""
     from nlp.complaints.model import ComplaintAreaModel
     from nlp.sentiment.scorer import BuiltinScorer
 
-    complaints = ComplaintAreaModel.load() if with_areas else None
+    runtime = sentiment.runtime
+    complaints = ComplaintAreaModel.load(sentiment.complaint_model) if with_areas else None
     if with_areas and complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
     scorer = BuiltinScorer(with_embeddings=with_areas, runtime=runtime)
@@ -487,7 +492,7 @@ def matching_eval(
     labels, model_areas = None, None
     if model and any("aspects" in p or "intents" in p for p in posts):  # not for a set labelled for brands only
         with_areas = any("aspects" in p for p in posts)
-        labels, model_areas = _builtin_model_outputs(texts, {a.id for a in taxonomy}, cfg.sentiment.runtime, with_areas)
+        labels, model_areas = _builtin_model_outputs(texts, {a.id for a in taxonomy}, cfg.sentiment, with_areas)
     result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas, labels)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
     for task, groups in result.items():

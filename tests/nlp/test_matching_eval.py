@@ -15,8 +15,8 @@ from nlp.text.evaluate import LabelledSetError, load_labelled, resolve_reference
 DATA = Path(__file__).parent / "data"
 
 
-def _scores(data: Path) -> dict[tuple[str, str], tuple[float, float]]:
-    result = CliRunner().invoke(app, ["matching-eval", "--data", str(data), "-c", str(DATA / "matching_brands.yaml")])
+def _scores(data: Path, config: Path = DATA / "matching_brands.yaml") -> dict[tuple[str, str], tuple[float, float]]:
+    result = CliRunner().invoke(app, ["matching-eval", "--data", str(data), "-c", str(config)])
     assert result.exit_code == 0, result.output
     # result.output also carries the model loader's progress lines: keep the table's rows
     rows = [line.split("\t") for line in result.stdout.splitlines() if line.count("\t") == 6][1:]
@@ -171,3 +171,21 @@ def test_real_intents_floor(shared_data, half, churn_floor, recommend_floor):
     for intent, floor in (("churn_or_escalation", churn_floor), ("recommend", recommend_floor)):
         precision, recall = scores[(f"intent {intent}", "all")]
         assert precision >= floor[0] and recall >= floor[1], (intent, precision, recall)
+
+
+def test_the_report_reads_the_configs_own_complaint_area_weights(tmp_path):
+    """A deployment retrained on its analysts' corrections (sentiment.complaint_model) measures
+    those weights, not the packaged ones: here weights that never fire leave the word lists alone."""
+    import yaml
+
+    from nlp.complaints.model import WEIGHTS_FILE
+
+    silent = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) | {"threshold": 1.01}
+    (tmp_path / "silent.json").write_text(json.dumps(silent), encoding="utf-8")
+    config = yaml.safe_load((DATA / "matching_brands.yaml").read_text(encoding="utf-8"))
+    config["sentiment"] = {"complaint_model": str(tmp_path / "silent.json")}
+    (tmp_path / "brands.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    scores = _scores(DATA / "matching_heldout.jsonl", tmp_path / "brands.yaml")
+    assert scores[("aspects+model", "all")] == scores[("aspects", "all")]
+    packaged = _scores(DATA / "matching_heldout.jsonl")
+    assert packaged[("aspects+model", "all")][1] > packaged[("aspects", "all")][1]
