@@ -167,7 +167,8 @@ class AspectMatcher:
       "wrong" or 没消息 alone says nothing about which area. A problem word shared by
       several areas goes to the area whose target stands nearest. An area may also list
       ``pairs``: groups of targets and problem words that pair only with each other (慢 is a
-      product fault next to 反应 or 充电, not next to the area's 味道).
+      product fault next to 反应 or 充电, not next to the area's 味道). A target inside a
+      longer target of another area gives way (售后反应 is the service's, not the device's).
     Evidence is negative unless a negator stands just before it (不慢 is not slow); text is
     split at contrast words, so 快递很慢但是客服很好 yields delivery negative and the
     service clause stays separate. The more specific evidence wins where two areas overlap:
@@ -207,10 +208,16 @@ class AspectMatcher:
         ]
 
     def _pair_hits(self, clause: str) -> list[Evidence]:
-        targets = [
+        found = [
             ((term.key, term.group), hit.start(), hit.end())
             for term in self.targets.candidates(clause)
             for hit in term.finditer(clause)
+        ]
+        # a target inside a longer one of another area gives way (售后反应 is the service's response, not the device's)
+        targets = [
+            t
+            for t in found
+            if not any(o[0][0] != t[0][0] and o[1] <= t[1] and t[2] <= o[2] and o[2] - o[1] > t[2] - t[1] for o in found)
         ]
         if not targets:
             return []

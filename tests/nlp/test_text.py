@@ -165,6 +165,9 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
         # product quality's own pair group: 慢 next to 反应 or 充电 is the device, not the delivery
         ("手机反应太慢，充电也很慢", {"product_quality"}),
         ("味道不错，就是太慢了", {"delivery"}),  # 味道 is a product target, but not in the 慢 group
+        # a target inside a longer target of another area gives way: the service's response, not the device's
+        ("发票迟迟不到，售后反应太慢", {"customer_service"}),
+        ("客服回复很慢", {"customer_service"}),
     ],
 )
 def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
