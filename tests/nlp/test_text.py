@@ -164,6 +164,7 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
         ("鲁莫半夜给我打推销电话", {"privacy", "hard_selling"}),  # equal spans: both stand
         # product quality's own pair group: 慢 next to 反应 or 充电 is the device, not the delivery
         ("手机反应太慢，充电也很慢", {"product_quality"}),
+        ("淋浴的地漏下水很慢", {"product_quality"}),  # a hotel's plumbing, not a delivery
         ("味道不错，就是太慢了", {"delivery"}),  # 味道 is a product target, but not in the 慢 group
         # a target inside a longer target of another area gives way: the service's response, not the device's
         ("发票迟迟不到，售后反应太慢", {"customer_service"}),
