@@ -444,11 +444,10 @@ def _builtin_model_outputs(
     from nlp.complaints.model import ComplaintAreaModel
     from nlp.sentiment.scorer import BuiltinScorer
 
-    runtime = sentiment.runtime
     complaints = ComplaintAreaModel.load(sentiment.complaint_model) if with_areas else None
     if with_areas and complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
-    scorer = BuiltinScorer(with_embeddings=with_areas, runtime=runtime)
+    scorer = BuiltinScorer(with_embeddings=with_areas, runtime=sentiment.runtime)
     results = scorer.score(texts)
     labels = [r.label for r in results]
     if complaints is None:

@@ -198,7 +198,8 @@ class AspectMatcher:
 
     def _hits(self, clause: str) -> list[Evidence]:
         terms, pairs = self._term_hits(clause), self._pair_hits(clause)
-        return [t for t in terms if not any(other.outranks(t) for other in [*terms, *pairs])] + pairs
+        hits = terms + pairs
+        return [t for t in terms if not any(other.outranks(t) for other in hits)] + pairs
 
     def _term_hits(self, clause: str) -> list[Evidence]:
         return [
