@@ -22,6 +22,7 @@ from dashboard.auth import User
 from dashboard.i18n import t, t_or
 from flows.alerts import rule_title
 from flows.config import Config, load_config
+from nlp.text.matching import word_pattern
 from warehouse import read
 
 
@@ -94,11 +95,12 @@ def safe_url(url: object) -> str | None:
 
 
 def mark_terms(text: str, terms: list[str]) -> str:
-    """Wrap each occurrence of the terms in 【】, as plain text (highlighting without markup)."""
+    """Wrap each occurrence of the terms in 【】, as plain text (highlighting without markup).
+    A word-list entry with a slot (晚了{n}) marks what it matched (晚了40分钟)."""
     terms = sorted({term for term in terms if term}, key=len, reverse=True)
     if not terms or not text:
         return text
-    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+    pattern = re.compile("|".join(word_pattern(term)[0] for term in terms), re.IGNORECASE)
     return pattern.sub(lambda m: f"【{m.group(0)}】", text)
 
 

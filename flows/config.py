@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 
+from nlp.text.matching import SLOTS, unknown_slots
+
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
 Script = Literal["zh-Hans", "zh-Hant", "en"]
 
@@ -221,20 +223,31 @@ class Dashboard(_Strict):
         return self
 
 
+def _known_slots(word: str) -> str:
+    unknown = unknown_slots(word)
+    if unknown:
+        raise ValueError(f"{word!r}: unknown slot {unknown[0]} (word lists know {', '.join(SLOTS)})")
+    return word
+
+
+# A word list per script; an entry may hold SLOTS such as {n} (nlp/text/matching.py).
+Words = dict[Script, list[Annotated[str, AfterValidator(_known_slots)]]]
+
+
 class PairGroup(_Strict):
     """Problem words that count only next to these targets, not the area's other ones."""
 
-    targets: dict[Script, list[str]]
-    problems: dict[Script, list[str]]
+    targets: Words
+    problems: Words
 
 
 class Aspect(_Strict):
     """A complaint area: complaint terms, and problem words that count only next to a target."""
 
     id: str
-    terms: dict[Script, list[str]]
-    targets: dict[Script, list[str]] = Field(default_factory=dict)
-    problems: dict[Script, list[str]] = Field(default_factory=dict)
+    terms: Words
+    targets: Words = Field(default_factory=dict)
+    problems: Words = Field(default_factory=dict)
     pairs: list[PairGroup] = Field(default_factory=list)
     severity: float = Field(default=1.0, ge=0, le=5)
     # What people read in the dashboard, per interface language; the id where none is given.

@@ -176,6 +176,45 @@ def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
     assert {a["aspect"] for a in found if a["polarity"] == "negative"} == areas, found
 
 
+@pytest.mark.parametrize(
+    ("text", "polarity"),
+    [
+        # an hour or more next to a delivery target, in digits or in words, is a late delivery
+        ("再也不会点了，送了2个小时", "negative"),
+        ("一个半小时才送达，面都坨了", "negative"),
+        ("送餐时间长了些，一个多小时啊", "negative"),
+        ("晚了快一个小时，太过分了吧", "negative"),
+        ("过了44分钟才到", "negative"),
+        # items left out of a food order
+        ("少一份南瓜粥", "negative"),
+        ("订了两个煎蛋，只来了一个", "negative"),
+        # praise of the delivery's speed
+        ("提前两个小时送达", "positive"),
+        ("不到两个小时送到了，很快", "positive"),
+        # traps: no complaint about a delivery
+        ("下单一个小时就到了，很快", None),  # 就 after the duration: quick
+        ("下单后半小时送到", None),  # half an hour is no delay
+        ("24小时发货，很快", None),  # a service promise
+        ("一小时内送达", None),
+        ("手机充电两个小时", None),  # no delivery target
+        ("二十分钟就送到了", None),
+    ],
+)
+def test_durations_and_counts_in_word_lists(text, polarity):
+    found = [a for a in AspectMatcher(CONFIG.aspect_taxonomy()).match(text) if a["aspect"] == "delivery"]
+    assert found == ([{"aspect": "delivery", "polarity": polarity}] if polarity else []), found
+
+
+def test_a_word_list_slot_must_be_known():
+    from flows.config import ConfigError
+
+    area = {"id": "delivery", "terms": {"zh-Hans": ["晚了{n}", "等了{days}"]}}
+    with pytest.raises(ConfigError, match=r"unknown slot \{days\}"):
+        parse_config({**_raw_config(), "brands": [{"id": "b", "name": "B", "aliases": {"en": ["B"]}}], "aspects": [area]})
+    area["terms"]["zh-Hans"] = ["晚了{n}"]
+    parse_config({**_raw_config(), "brands": [{"id": "b", "name": "B", "aliases": {"en": ["B"]}}], "aspects": [area]})
+
+
 def test_seed_003_loses_its_pinyin_and_keeps_real_parentheses(seeds_dir):
     import re
 
