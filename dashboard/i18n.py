@@ -110,6 +110,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "判为负面：文字中有明确的投诉，已在下方标出（模型原判为中性）",
     ),
     "reading_windowed": ("A long post, read in overlapping windows", "长帖，分段（重叠窗口）阅读"),
+    "reading_official": (
+        "A brand's official account: its replies count for no complaint area and no intent",
+        "品牌官方账号：其回复不计入投诉领域和意图",
+    ),
     "original": ("Original text", "原文"),
     "by_words": ("word list: its terms are marked", "词表：匹配词已标出"),
     "by_model": ("complaint-area model: no word list names it", "投诉领域模型：词表未覆盖"),

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.config import Config
-from flows.corrections import reapply_corrections
+from flows.corrections import OFFICIAL, reapply_corrections
 from flows.scoring import official_accounts
 from nlp.complaints.model import ComplaintAreaModel
 from nlp.sentiment import stated_complaints
@@ -59,7 +59,7 @@ ANALYSIS_SCHEMA = pa.schema(
 # 4: refunds told in praise are not escalations; 5: Chinese inquiries read neutral;
 # 6: stated complaints read negative; 7: the builtin model reads Chinese in Simplified;
 # 8: the more specific complaint evidence wins where two areas overlap, pair groups, 特别 negates nothing;
-# 9: word-list slots ({n}, {hours}) and 不到/提前 as negators
+# 9: word-list slots ({n}, {hours}) and 不到/提前 as negators, the flag ``official``
 READING_CODE_VERSION = 9
 
 # post_key, text_raw, content_hash, source_id, author name, local day
@@ -136,7 +136,8 @@ class TextReader:
 
         A brand's own accounts answer complaints ("已为您退款", "sorry about the delay"): their
         posts (``official``) name complaint areas and refunds without being complaints or a
-        customer's churn, so they get no areas and no intents. A Chinese post in which the word
+        customer's churn, so they get no areas and no intents, and the flag ``official`` (an
+        analyst's reading later re-reads intents, but not theirs). A Chinese post in which the word
         lists find no complaint may read neutral where the model read an inquiry as negative
         (nlp/sentiment/inquiry.py), and a post read neutral in which they find one reads
         negative (nlp/sentiment/stated_complaints.py); areas and intents then read that sentiment."""
@@ -160,7 +161,8 @@ class TextReader:
             "aspects": areas,
             "intents": [] if official else match_intents(text, sentiment.label if sentiment else None),
         }
-        return reading | (sentiment.as_dict() | {"flags": list(sentiment.flags)} if sentiment else {})
+        flags = [*(sentiment.flags if sentiment else ()), *([OFFICIAL] if official else [])]
+        return reading | (sentiment.as_dict() if sentiment else {}) | ({"flags": flags} if sentiment or flags else {})
 
 
 def analyze_rows(

@@ -14,7 +14,8 @@ A sentiment correction (``sentiment_corrections``, migration 011) works the same
 post's label becomes the analyst's, with that label's probability 1, so the negative share,
 the post's risk and, from the next scoring, its author's advocacy or detraction follow it.
 Alerts already raised keep their evidence; the days the daily flow evaluates next count it.
-Intents stay as read (the cues that depend on sentiment read the model's).
+Intents are read again with the analyst's label, since some cues depend on it (loyalty such as
+还会再来 recommends unless the post is negative); a brand's official posts keep none.
 
 Queued and applied like alert actions when the daily flow holds the file (flows/actions.py).
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from flows.scoring import rescore_post_risk
+from nlp.text.intents import match_intents
 from warehouse import read
 from warehouse.db import transaction
 
@@ -37,6 +39,7 @@ LABELS = ("negative", "neutral", "positive")
 AREAS_TYPE = "STRUCT(aspect VARCHAR, polarity VARCHAR)[]"
 READING_TYPE = "STRUCT(label VARCHAR, p_negative DOUBLE, p_neutral DOUBLE, p_positive DOUBLE)"
 FLAG = "analyst"  # in post_analysis.flags: the label is an analyst's, not the model's
+OFFICIAL = "official"  # in post_analysis.flags: a post by a brand's official account (no areas, no intents)
 
 
 class CorrectionError(ValueError):
@@ -163,6 +166,23 @@ def reapply_corrections(con: duckdb.DuckDBPyConnection, post_keys: list[str]) ->
                FROM v_sentiment_corrections c
                WHERE post_analysis.post_key = c.post_key AND post_analysis.is_current AND list_contains($keys, c.post_key)""",
             {"keys": post_keys, "flag": FLAG},
+        )
+        _reread_intents(con, post_keys)
+
+
+def _reread_intents(con: duckdb.DuckDBPyConnection, post_keys: list[str]) -> None:
+    """Intents of the posts with a reading in force, read with the analyst's label (flows/analyze.py
+    reads them with the model's); official accounts' posts keep none."""
+    rows = con.execute(
+        """SELECT a.post_key, p.text_clean, a.label FROM post_analysis a
+           JOIN posts p USING (post_key) JOIN v_sentiment_corrections c USING (post_key)
+           WHERE a.is_current AND list_contains($keys, a.post_key)
+             AND NOT list_contains(coalesce(a.flags, []), $official)""",
+        {"keys": post_keys, "official": OFFICIAL},
+    ).fetchall()
+    for post_key, text, label in rows:
+        con.execute(
+            "UPDATE post_analysis SET intents = ? WHERE post_key = ? AND is_current", [match_intents(text or "", label), post_key]
         )
 
 

@@ -26,6 +26,7 @@ from flows.analyze import ANALYSIS_SCHEMA, write_analysis
 from flows.cli import app
 from flows.corrections import FLAG, CorrectionError, checked_areas
 from nlp.text.evaluate import load_labelled_sets
+from nlp.text.intents import match_intents
 from warehouse import read
 from warehouse.db import reader, writer
 
@@ -230,6 +231,38 @@ def test_a_reading_correction_moves_the_negative_share_and_the_risk_and_keeps_it
         record_sentiment_correction(db, post_key, "angry", "ana", None, severity)
     with pytest.raises(CorrectionError, match="no analyzed post"):
         record_sentiment_correction(db, "no-such-post", "neutral", "ana", None, severity)
+
+
+def _intents(db: Path, post_key: str) -> list[str]:
+    with reader(db) as con:
+        return list(con.execute("SELECT intents FROM post_analysis WHERE post_key = ? AND is_current", [post_key]).fetchone()[0])
+
+
+def test_a_reading_correction_reads_the_intents_again_but_not_an_official_reply(warehouse_copy):
+    """The demo's "Lumo refunded a missing drink within minutes ..." reads neutral, so its 退款
+    cue counts as an escalation; read positive, the refund is praise."""
+    db, severity = warehouse_copy.db, _severity(warehouse_copy)
+    with reader(db) as con:
+        rows = con.execute(
+            """SELECT a.post_key, p.text_clean FROM post_analysis a JOIN posts p USING (post_key)
+               WHERE a.is_current AND a.label = 'neutral' AND list_contains(a.intents, 'churn_or_escalation')
+               ORDER BY a.post_key"""
+        ).fetchall()
+    post_key = next(key for key, text in rows if "churn_or_escalation" not in match_intents(text, "positive"))
+    record_sentiment_correction(db, post_key, "positive", "ana", "praise of a quick refund", severity)
+    assert "churn_or_escalation" not in _intents(db, post_key)
+    record_sentiment_correction(db, post_key, "negative", "ana", None, severity)
+    assert "churn_or_escalation" in _intents(db, post_key)
+
+    # A brand's reply keeps no intents whatever its reading (its 退款 is the brand's answer).
+    with writer(db) as con:
+        official = con.execute(
+            "SELECT post_key FROM post_analysis WHERE is_current AND list_contains(flags, 'official') ORDER BY post_key LIMIT 1"
+        ).fetchone()[0]
+        con.execute("UPDATE posts SET text_clean = '很抱歉，已为您办理退款' WHERE post_key = ?", [official])
+    assert match_intents("很抱歉，已为您办理退款", "negative")
+    record_sentiment_correction(db, official, "negative", "ana", None, severity)
+    assert _intents(db, official) == []
 
 
 def test_a_reading_outlives_a_new_model_version_but_not_an_edit_and_queues_while_the_flow_writes(warehouse_copy, another_writer):

@@ -71,14 +71,16 @@ def test_complaint_areas_exclude_official_replies_and_include_the_model(pipeline
     con = duckdb.connect(str(config.warehouse.path), read_only=True)
     try:
         rows = con.execute(
-            """SELECT p.source_id, au.display_name, p.text_clean, a.label, a.aspects
+            """SELECT p.source_id, au.display_name, p.text_clean, a.label, a.aspects, a.flags
                FROM posts p JOIN post_analysis a USING (post_key) LEFT JOIN authors au USING (author_key)
                WHERE a.is_current"""
         ).fetchall()
     finally:
         con.close()
     replies = [r for r in rows if (r[0], r[1]) in official]
-    assert replies and all(aspects == [] for *_, aspects in replies)
+    customers = [r for r in rows if (r[0], r[1]) not in official]
+    assert replies and all(r[4] == [] and "official" in r[5] for r in replies)
+    assert not any("official" in (r[5] or []) for r in customers)  # the flag tells analysts which posts are replies
     # The rule is what keeps them empty: an apology that names an area, read negative
     # (the 12-layer model read the demo's apology so), gets areas unless it is official.
     apology, negative = "很抱歉快递太慢了，已为您退款", SentimentResult("negative", 0.9, 0.05, 0.05)
@@ -86,11 +88,13 @@ def test_complaint_areas_exclude_official_replies_and_include_the_model(pipeline
     assert reader.read(apology, negative)["aspects"] and reader.read(apology, negative, official=True)["aspects"] == []
     # 退款 from the brand is its answer, not a customer's escalation
     assert reader.read(apology, negative)["intents"] and reader.read(apology, negative, official=True)["intents"] == []
+    assert (
+        reader.read(apology, negative, official=True)["flags"] == ["official"] and reader.read(apology, negative)["flags"] == []
+    )
     # Loyalty is read with the post's sentiment: a recommendation in praise, nothing in a complaint
     loyal, positive = "经常点他家，很好吃", SentimentResult("positive", 0.05, 0.05, 0.9)
     assert reader.read(loyal, positive)["intents"] == ["recommend"] and reader.read(loyal, negative)["intents"] == []
     words = AspectMatcher(config.aspect_taxonomy())
-    customers = [r for r in rows if (r[0], r[1]) not in official]
     from_model = [r for r in customers if {a["aspect"] for a in r[4]} - {a["aspect"] for a in words.match(r[2] or "")}]
     assert 0 < len(from_model) < 0.1 * len(customers)
 
