@@ -75,7 +75,8 @@ class TermIndex:
 # and 一个半小时才送达 named no area (about 1.5% of negative waimai reviews, docs/decisions.md).
 _ABOUT = "(?:快|近|将近|足足|整整|差不多|大概|大约|约)?"
 SLOTS = {
-    "{n}": _ABOUT + r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百几俩半]+)",
+    # bounded runs: a hostile run of digits cannot make a search quadratic
+    "{n}": _ABOUT + r"(?:\d{1,6}(?:\.\d{1,2})?|[一二两三四五六七八九十百几俩半]{1,6})",
     "{hours}": _ABOUT
     + r"(?<![\d一二两三四五六七八九十])(?:1\d|[1-9]|[一二两三四五六七八九十几俩]{1,2})(?:\.\d)?个?[多半]?个?(?:小时|钟头)(?!就|内|以内|之内)",
 }

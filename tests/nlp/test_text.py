@@ -205,6 +205,18 @@ def test_durations_and_counts_in_word_lists(text, polarity):
     assert found == ([{"aspect": "delivery", "polarity": polarity}] if polarity else []), found
 
 
+def test_a_hostile_run_of_numerals_reads_in_linear_time():
+    """Slots hold bounded runs: unbounded, this post took a search per character over the rest
+    of the run (minutes); the daily flow must never stall on one post."""
+    import time
+
+    aspects = AspectMatcher(CONFIG.aspect_taxonomy())
+    started = time.perf_counter()
+    assert aspects.match("分钟才" + "一" * 200_000) == []
+    assert aspects.match("等" + "9" * 200_000 + "分钟才到") == [{"aspect": "delivery", "polarity": "negative"}]
+    assert time.perf_counter() - started < 5
+
+
 def test_a_word_list_slot_must_be_known():
     from flows.config import ConfigError
 
