@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -230,8 +231,8 @@ class AspectMatcher:
 
     def _hits(self, clause: str) -> list[Evidence]:
         terms, pairs = self._term_hits(clause), self._pair_hits(clause)
-        hits = terms + pairs
-        return [t for t in terms if not any(other.outranks(t) for other in hits)] + pairs
+        hits = _ByStart(terms + pairs)
+        return [t for t in terms if not any(other.outranks(t) for other in hits.covering(t))] + pairs
 
     def _term_hits(self, clause: str) -> list[Evidence]:
         return [
@@ -241,28 +242,63 @@ class AspectMatcher:
         ]
 
     def _pair_hits(self, clause: str) -> list[Evidence]:
-        found = [
-            ((term.key, term.group), hit.start(), hit.end())
+        found = _ByStart(
+            _Target(term.key, term.group, hit.start(), hit.end())
             for term in self.targets.candidates(clause)
             for hit in term.finditer(clause)
-        ]
+        )
         # a target inside a longer one of another area gives way (售后反应 is the service's response, not the device's)
-        targets = [
-            t
-            for t in found
-            if not any(o[0][0] != t[0][0] and o[1] <= t[1] and t[2] <= o[2] and o[2] - o[1] > t[2] - t[1] for o in found)
-        ]
-        if not targets:
+        targets = _ByStart(t for t in found.items if not any(o.key != t.key and _covers(o, t) for o in found.covering(t)))
+        if not targets.items:
             return []
         best: dict[int, tuple[int, Evidence]] = {}  # problem position -> (distance, evidence)
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
-                near = [(_gap(hit.start(), hit.end(), a, b), a, b) for key, a, b in targets if key == (term.key, term.group)]
+                near = [
+                    (_gap(hit.start(), hit.end(), t.start, t.end), t.start, t.end)
+                    for t in targets.within(hit.start(), hit.end(), PAIR_GAP)
+                    if (t.key, t.group) == (term.key, term.group)
+                ]
                 gap, a, b = min(near, default=(PAIR_GAP + 1, 0, 0))
                 if gap <= PAIR_GAP and gap < best.get(hit.start(), (PAIR_GAP + 1,))[0]:
                     span = Evidence(term.key, min(a, hit.start()), max(b, hit.end()), hit.start(), _negated(clause, hit.start()))
                     best[hit.start()] = (gap, span)
         return [evidence for _, evidence in best.values()]
+
+
+@dataclass(frozen=True)
+class _Target:
+    key: str
+    group: int
+    start: int
+    end: int
+
+
+def _covers(outer: _Target | Evidence, inner: _Target | Evidence) -> bool:
+    """Whether ``outer`` holds ``inner`` and more."""
+    return outer.start <= inner.start and inner.end <= outer.end and outer.end - outer.start > inner.end - inner.start
+
+
+class _ByStart:
+    """Spans in a clause sorted by where they start, so a span is compared only with the spans
+    near it: a hostile post of 100,000 characters holds thousands of hits in one clause, and
+    comparing each with all took 20 s."""
+
+    def __init__(self, spans: Iterable[_Target | Evidence]) -> None:
+        self.items = sorted(spans, key=lambda span: span.start)
+        self.starts = [span.start for span in self.items]
+        self.longest = max((span.end - span.start for span in self.items), default=0)
+
+    def covering(self, span: _Target | Evidence) -> list:
+        """The spans that may hold ``span``: they start at most ``longest`` before its end."""
+        return self._starting(span.end - self.longest, span.start)
+
+    def within(self, start: int, end: int, gap: int) -> list:
+        """The spans that may lie within ``gap`` characters of start..end."""
+        return self._starting(start - gap - self.longest, end + gap)
+
+    def _starting(self, first: int, last: int) -> list:
+        return self.items[bisect_left(self.starts, first) : bisect_right(self.starts, last)]
 
 
 @dataclass(frozen=True)
@@ -282,9 +318,10 @@ class Evidence:
         reading. A pair must also end where the term ends, on a problem word inside it (退货 +
         慢 over 太慢), so a pair does not swallow a term it merely spans (骑手态度差，送得也慢) or
         one its problem word opens (不给退，然后补送来)."""
-        covers = self.start <= term.start and term.end <= self.end and self.end - self.start > term.end - term.start
         return (
-            self.key != term.key and covers and (self.problem_at is None or term.start <= self.problem_at < term.end == self.end)
+            self.key != term.key
+            and _covers(self, term)
+            and (self.problem_at is None or term.start <= self.problem_at < term.end == self.end)
         )
 
 
