@@ -59,8 +59,9 @@ ANALYSIS_SCHEMA = pa.schema(
 # 4: refunds told in praise are not escalations; 5: Chinese inquiries read neutral;
 # 6: stated complaints read negative; 7: the builtin model reads Chinese in Simplified;
 # 8: the more specific complaint evidence wins where two areas overlap, pair groups, 特别 negates nothing;
-# 9: word-list slots ({n}, {hours}) and 不到/提前 as negators, the flag ``official``
-READING_CODE_VERSION = 9
+# 9: word-list slots ({n}, {hours}) and 不到/提前 as negators, the flag ``official``;
+# 10: problem words that end together compete for the nearest target (快递很快，质量很差)
+READING_CODE_VERSION = 10
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]

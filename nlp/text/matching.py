@@ -197,8 +197,9 @@ class AspectMatcher:
     * a term is a complaint expression on its own (慢, 泄露, rude, overcharged);
     * a problem word (错, 晚, wrong, never) counts only next to one of the area's targets
       (骑手, 客服, driver, refund), within PAIR_GAP characters in the same clause, because
-      "wrong" or 没消息 alone says nothing about which area. A problem word shared by
-      several areas goes to the area whose target stands nearest. An area may also list
+      "wrong" or 没消息 alone says nothing about which area. Problem words that end together
+      (one shared by several areas, or 很差 of one and 差 of another) go to the area whose
+      target stands nearest. An area may also list
       ``pairs``: groups of targets and problem words that pair only with each other (慢 is a
       product fault next to 反应 or 充电, not next to the area's 味道). A target inside a
       longer target of another area gives way (售后反应 is the service's, not the device's).
@@ -251,7 +252,9 @@ class AspectMatcher:
         targets = _ByStart(t for t in found.items if not any(o.key != t.key and _covers(o, t) for o in found.covering(t)))
         if not targets.items:
             return []
-        best: dict[int, tuple[int, Evidence]] = {}  # problem position -> (distance, evidence)
+        # problem words that end together compete (很差 of the delivery's group, 差 of the product's):
+        # the one nearest its target wins, so 快递很快，质量很差 is no delivery complaint
+        best: dict[int, tuple[int, Evidence]] = {}  # where the problem word ends -> (distance, evidence)
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
                 near = [
@@ -260,9 +263,9 @@ class AspectMatcher:
                     if (t.key, t.group) == (term.key, term.group)
                 ]
                 gap, a, b = min(near, default=(PAIR_GAP + 1, 0, 0))
-                if gap <= PAIR_GAP and gap < best.get(hit.start(), (PAIR_GAP + 1,))[0]:
+                if gap <= PAIR_GAP and gap < best.get(hit.end(), (PAIR_GAP + 1,))[0]:
                     span = Evidence(term.key, min(a, hit.start()), max(b, hit.end()), hit.start(), _negated(clause, hit.start()))
-                    best[hit.start()] = (gap, span)
+                    best[hit.end()] = (gap, span)
         return [evidence for _, evidence in best.values()]
 
 

@@ -169,6 +169,12 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
         # a target inside a longer target of another area gives way: the service's response, not the device's
         ("发票迟迟不到，售后反应太慢", {"customer_service"}),
         ("客服回复很慢", {"customer_service"}),
+        # verdicts on the delivery and the service themselves
+        ("快递很差，客服太烂", {"delivery", "customer_service"}),
+        ("垃圾物流，送货速度太差", {"delivery"}),
+        # problem words that end together compete: 很差 is the quality's, not the fast courier's
+        ("快递很快，质量很差", {"product_quality"}),
+        ("撇开东西的质量不说，就售后太差了", {"customer_service"}),
     ],
 )
 def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
