@@ -68,6 +68,8 @@ CHURN_OR_ESCALATION = _cues(
     "最后一次",
     "不要也罢",
     "卸载",
+    "销户",
+    "注销账号",
     # escalating: complaints to the platform or a regulator, the media, the courts (refunds
     # and returns: REFUNDS below)
     "投诉",
@@ -98,7 +100,11 @@ CHURN_OR_ESCALATION = _cues(
     "close my account",
     "delete my account",
     "unsubscribe",
+    "unsubscribed",  # not in the lookup lemmatizer's table
     "uninstall",
+    "delete the app",
+    "delete this app",
+    "take my business elsewhere",
     "chargeback",
     "dispute the charge",
     "file a complaint",
@@ -108,6 +114,7 @@ CHURN_OR_ESCALATION = _cues(
     "small claims",
     "class action",
     "better business bureau",
+    "ftc",
 )
 
 RECOMMEND = _cues(
@@ -120,6 +127,7 @@ RECOMMEND = _cues(
     ),
     "回购",
     "安利",
+    "闭眼入",
     "还会再",
     # will come back: 下次还来, 明天还定, 以后还会买 (not 以后还会不会光临)
     *(
@@ -162,6 +170,8 @@ RECOMMEND = _cues(
     "a must have",
     "a must-have",
     "will be back",
+    "my go-to",
+    "tell all my friends",
 )
 
 # Loyalty: counted only in posts that do not read negative (module docstring). From the
@@ -193,7 +203,7 @@ LOYALTY = _cues(
 # Switching: away from a brand in a complaint, to it in praise ("Switched to Lumo last month
 # and I would recommend it"; "switch to spot metering" is a camera feature). Counted only where
 # the post does not read positive (module docstring).
-SWITCHING = _cues("switch to", "换一家", "换别家")
+SWITCHING = _cues("switch to", "换一家", "换别家", "转投")
 
 # Refunds, returns and exchanges take a complaint beyond the purchase, but told in praise they
 # are the complaint settled ("漏送一杯饮料十分钟就退款了，强烈推荐", "refunded within minutes,

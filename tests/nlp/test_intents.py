@@ -42,6 +42,11 @@ CHURN, RECOMMEND = ["churn_or_escalation"], ["recommend"]
         ("I highly recommend this camera", RECOMMEND),
         ("Liked it enough to buy another", RECOMMEND),
         ("味道一般，不会再买了，不推荐", CHURN),
+        ("会员卡已经销户了", CHURN),
+        ("Deleted the app and took my business elsewhere", CHURN),
+        ("I reported them to the FTC", CHURN),
+        ("好用，闭眼入", RECOMMEND),
+        ("This is my go-to place for ramen", RECOMMEND),
     ],
 )
 def test_stated_intents(text, intents):
@@ -107,6 +112,7 @@ def test_switching_is_churn_unless_the_post_reads_positive():
     left = "Lumo leaked my number. Switching to another app"
     assert match_intents(left, "negative") == CHURN and match_intents(left) == CHURN
     assert match_intents("送餐太慢，换一家吧", "negative") == CHURN
+    assert match_intents("配送太慢，转投快蜂了", "negative") == CHURN
 
 
 @pytest.mark.parametrize(
