@@ -187,6 +187,8 @@ def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
     [
         # an hour or more next to a delivery target, in digits or in words, is a late delivery
         ("再也不会点了，送了2个小时", "negative"),
+        ("送了兩個小時，飯都涼了", "negative"),  # Traditional, folded before matching
+        ("送了２個小時", "negative"),  # full-width digits, folded by NFKC
         ("一个半小时才送达，面都坨了", "negative"),
         ("送餐时间长了些，一个多小时啊", "negative"),
         ("晚了快一个小时，太过分了吧", "negative"),
