@@ -42,7 +42,7 @@ class Context:
 
     @cached_property
     def area_names(self) -> dict[str, str]:
-        return {a.id: a.name(self.lang) for a in self.config.aspect_taxonomy()}
+        return self.config.area_names(self.lang)
 
     def brand_name(self, brand_id: str) -> str:
         """A brand as the config names it (Qingshan Tea for qingshan), else its id."""

@@ -105,7 +105,7 @@ def run(
 
     cfg = _load(config)
     daily(str(config), _date(day) if day else None)
-    console.print(summary_markdown(cfg.warehouse.path, cfg.dashboard.language))
+    console.print(summary_markdown(cfg.warehouse.path, cfg.dashboard.language, cfg.area_names(cfg.dashboard.language)))
 
 
 @app.command()
@@ -145,7 +145,7 @@ def demo(data_dir: Annotated[Path, typer.Option(help="Where the demo's site, con
         console.print(f"Demo site on {base_url} ({first} to {last}); config {config}")
         backfill_flow(str(config), first, last, True)
     cfg = _load(config)
-    console.print(summary_markdown(cfg.warehouse.path, cfg.dashboard.language))
+    console.print(summary_markdown(cfg.warehouse.path, cfg.dashboard.language, cfg.area_names(cfg.dashboard.language)))
     console.print(f'\nDuckDB: {cfg.warehouse.path}\nQuery it:  koubei sql --config {config} "select count(*) from posts"')
     console.print(f"Dashboard: koubei dashboard --config {config}   (then open http://127.0.0.1:8501)")
     console.print("  demo logins (password koubei-demo): demo-admin, demo-responder (acts on alerts), demo-viewer (reads)")

@@ -301,6 +301,10 @@ class Config(_Strict):
         """The configured aspects, or the packaged default taxonomy (flows/aspects.yaml)."""
         return list(self.aspects) if self.aspects else list(_default_taxonomy())
 
+    def area_names(self, language: str) -> dict[str, str]:
+        """Each complaint area's name in an interface language ("en" or "zh"), by area id."""
+        return {a.id: a.name(language) for a in self.aspect_taxonomy()}
+
     def aspect_severity(self) -> dict[str, float]:
         """Each complaint area's severity (post risk weight), by area id."""
         return {a.id: a.severity for a in self.aspect_taxonomy()}

@@ -137,7 +137,8 @@ def _pipeline(config_path: str, days: list[date], crawl: bool, flow_name: str) -
     alerted = alert_task(config_path, days)
     notified = notify_task(config_path)
     publish_task(config_path)
-    summary = summary_markdown(config.warehouse.path, config.dashboard.language)
+    language = config.dashboard.language
+    summary = summary_markdown(config.warehouse.path, language, config.area_names(language))
     create_markdown_artifact(
         key=flow_name,
         markdown=f"# koubei {flow_name} run {run_id}\n\nDays: {days[0]} to {days[-1]}\n\n{summary}",

@@ -8,6 +8,7 @@ alerts' sentences; source ids stay as configured.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from flows.alerts import rule_title
@@ -18,6 +19,7 @@ TITLES = {
     "posts": ("Posts per source and language", "各来源、各语言的帖子"),
     "negative_share": ("Negative share per brand", "各品牌负面占比"),
     "alerts": ("Open alerts", "未处理预警"),
+    "complaints": ("Top complaint areas, last 7 days", "近 7 天主要投诉领域"),
     "advocates": ("Top advocates", "头部拥护者"),
     "detractors": ("Top detractors", "头部批评者"),
 }
@@ -36,11 +38,15 @@ COLUMNS = {
     "author": ("author", "作者"),
     "advocacy": ("advocacy", "拥护度"),
     "detraction": ("detraction", "批评度"),
+    "area": ("complaint area", "投诉领域"),
+    "complaints": ("complaints", "投诉数"),
+    "cumulative": ("cumulative share", "累计占比"),
 }
 HEADERS = {
     "posts": ["source", "language", "posts"],
     "negative_share": ["brand", "negative", "posts", "share"],
     "alerts": ["severity", "brand", "rule", "first_day", "latest_day", "reason"],
+    "complaints": ["brand", "area", "complaints", "cumulative"],
     "advocates": ["brand", "author", "source", "advocacy"],
     "detractors": ["brand", "author", "source", "detraction"],
 }
@@ -51,7 +57,24 @@ HEADERS = {
 _BRAND_NAME = "coalesce((SELECT b.name FROM brands b WHERE b.brand_id = brand), brand)"
 
 
-def summary_tables(db: Path, language: str = "en") -> dict[str, list[tuple]]:
+# The Pareto of complaint areas over the last 7 days with posts, its top 3 per brand: where a
+# PR team's week went (v_complaint_pareto covers all history; the dashboard picks a period).
+_COMPLAINTS = f"""
+    WITH recent AS (
+        SELECT brand_id AS brand, asp.aspect AS aspect, count(*) AS n
+        FROM v_post_brand, UNNEST(aspects) AS t(asp)
+        WHERE asp.polarity = 'negative' AND local_day > (SELECT max(local_day) FROM v_post_brand) - INTERVAL 7 DAY
+        GROUP BY ALL)
+    SELECT {_BRAND_NAME}, aspect, n,
+           round(sum(n) OVER (PARTITION BY brand ORDER BY n DESC, aspect ROWS UNBOUNDED PRECEDING)
+                 / sum(n) OVER (PARTITION BY brand), 2)
+    FROM recent
+    QUALIFY row_number() OVER (PARTITION BY brand ORDER BY n DESC, aspect) <= 3
+    ORDER BY brand, n DESC, aspect"""
+
+
+def summary_tables(db: Path, language: str = "en", area_names: Mapping[str, str] | None = None) -> dict[str, list[tuple]]:
+    """The summary's tables; complaint areas by ``area_names`` (Config.area_names) where given."""
     explanation = "explanation_zh" if language == "zh" else "explanation"
     with reader(db, retries=10) as con:
         tables = {
@@ -66,6 +89,7 @@ def summary_tables(db: Path, language: str = "en") -> dict[str, list[tuple]]:
             "alerts": con.execute(
                 f"SELECT severity, {_BRAND_NAME}, rule, day, last_day, {explanation} FROM v_open_alerts"
             ).fetchall(),
+            "complaints": con.execute(_COMPLAINTS).fetchall(),
             "advocates": con.execute(
                 f"SELECT {_BRAND_NAME}, author, source, round(advocacy, 3) FROM v_advocates WHERE advocacy > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY advocacy DESC) <= 3 ORDER BY brand, advocacy DESC"
             ).fetchall(),
@@ -74,6 +98,8 @@ def summary_tables(db: Path, language: str = "en") -> dict[str, list[tuple]]:
             ).fetchall(),
         }
     tables["alerts"] = [(s, b, rule_title(rule, language), *rest) for s, b, rule, *rest in tables["alerts"]]
+    names = area_names or {}
+    tables["complaints"] = [(b, names.get(area, area), *rest) for b, area, *rest in tables["complaints"]]
     return tables
 
 
@@ -87,8 +113,8 @@ def _table(title: str, header: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(db: Path, language: str = "en") -> str:
-    tables = summary_tables(db, language)
+def summary_markdown(db: Path, language: str = "en", area_names: Mapping[str, str] | None = None) -> str:
+    tables = summary_tables(db, language, area_names)
     return "\n".join(
         _table(_in(language, TITLES[name]), [_in(language, COLUMNS[c]) for c in HEADERS[name]], rows)
         for name, rows in tables.items()

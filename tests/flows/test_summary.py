@@ -32,3 +32,23 @@ def test_a_chinese_team_reads_its_summary_in_chinese(demo_pipeline):
     spike = next(line for line in text.splitlines() if "| 负面帖子激增 |" in line)
     assert "最严重的一天：Lumo 在 " in spike
     assert not re.search(r"Worst day|Open alerts|negative posts about", text)
+
+
+def test_the_summary_names_each_brands_top_complaint_areas_of_the_last_week(demo_pipeline):
+    config = demo_pipeline[1]
+    tables = summary_tables(config.warehouse.path, "zh", config.area_names("zh"))
+    lumo = [row for row in tables["complaints"] if row[0] == "Lumo"]
+    assert len(lumo) == 3 and [row[2] for row in lumo] == sorted((row[2] for row in lumo), reverse=True)
+    with reader(config.warehouse.path) as con:
+        counted = dict(
+            con.execute(
+                """SELECT asp.aspect, count(*) FROM v_post_brand, UNNEST(aspects) AS t(asp)
+                   WHERE brand_id = 'lumo' AND asp.polarity = 'negative'
+                     AND local_day >= (SELECT max(local_day) FROM v_post_brand) - 6 GROUP BY 1"""
+            ).fetchall()
+        )
+    names = config.area_names("zh")
+    top = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    assert [(names[area], n) for area, n in top] == [(row[1], row[2]) for row in lumo]  # areas by their Chinese names
+    assert lumo[-1][3] == round(sum(n for _, n in top) / sum(counted.values()), 2)  # the Pareto's cumulative share
+    assert "### Top complaint areas, last 7 days" in summary_markdown(config.warehouse.path)
