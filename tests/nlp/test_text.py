@@ -256,6 +256,9 @@ def test_e_mail_masking_keeps_the_text_around_an_address():
         ("送餐的从来不上楼", "delivery"),
         ("米饭是夹生的", "product_quality"),
         ("尺码偏小，穿不了", "product_quality"),
+        ("裤子太差了，刚穿一次就起毛了", "product_quality"),
+        ("很差劲的一本书", "product_quality"),
+        ("垃圾东西，褪色", "product_quality"),
         ("找客服也没用", "customer_service"),
         ("售后根本不管", "customer_service"),
         ("客服一直没解决", "customer_service"),
@@ -288,6 +291,8 @@ def test_an_everyday_word_without_its_subject_names_no_area():
     aspects = AspectMatcher(CONFIG.aspect_taxonomy())
     assert aspects.match("I forgot my password") == []  # forget counts next to an order, not alone
     assert aspects.match("the hassle of returning it was why I picked this one") == []
+    assert aspects.match("京东垃圾，以后不会买京东的东西了") == []  # the platform, not the thing bought
+    assert aspects.match("衣服不错，快递不行") == []  # 不行 is no verdict on the thing bought
 
 
 def test_a_word_list_slot_must_be_known():
