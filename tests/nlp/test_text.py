@@ -175,6 +175,9 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
         # problem words that end together compete: 很差 is the quality's, not the fast courier's
         ("快递很快，质量很差", {"product_quality"}),
         ("撇开东西的质量不说，就售后太差了", {"customer_service"}),
+        # the staff's own 态度 + 太差 is nearer than a delivery word before it; the fruit's 非常差 the same
+        ("送货时间太长，店家态度太差", {"delivery", "staff_attitude"}),
+        ("送货非常好！果子非常差", {"product_quality"}),
     ],
 )
 def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
