@@ -77,7 +77,9 @@ class TermIndex:
 _ABOUT = "(?:快|近|将近|足足|整整|差不多|大概|大约|约)?"
 SLOTS = {
     # bounded runs: a hostile run of digits cannot make a search quadratic
-    "{n}": _ABOUT + r"(?:\d{1,6}(?:\.\d{1,2})?|[一二两三四五六七八九十百几俩半]{1,6})",
+    # English number words as lemmatized (an -> a): waited two hours, took an hour
+    "{n}": _ABOUT
+    + r"(?:\d{1,6}(?:\.\d{1,2})?|[一二两三四五六七八九十百几俩半]{1,6}|(?:a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\b)",
     "{hours}": _ABOUT
     + r"(?<![\d一二两三四五六七八九十])(?:1\d|[1-9]|[一二两三四五六七八九十几俩]{1,2})(?:\.\d)?个?[多半]?个?(?:小时|钟头)(?!就|内|以内|之内)",
 }
@@ -98,10 +100,19 @@ def word_pattern(word: str, form: Callable[[str], str] = lambda part: part) -> t
     return pattern, max(fixed, key=len)
 
 
+def _phrase_form(part: str) -> str:
+    """A fixed part of a phrase in matching form, keeping the spaces at its edges, which
+    separate it from a slot (waited {n} hours -> "wait " + {n} + " hour")."""
+    core = part.strip()
+    if not core:
+        return part
+    return part[: len(part) - len(part.lstrip())] + lemma_form(canonical(core)) + part[len(part.rstrip()) :]
+
+
 def phrase_term(key: str, alias: str, group: int = 0) -> Term:
     """A phrase's matching form and pattern: canonical, lemmatized, Latin ones at word
     boundaries, SLOTS filled."""
-    pattern, literal = word_pattern(alias, lambda part: lemma_form(canonical(part)) if part.strip() else part)
+    pattern, literal = word_pattern(alias, _phrase_form)
     if re.fullmatch(r"[\w\s.&'-]+", alias, re.ASCII):
         pattern = rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"
     return Term(key, literal, re.compile(pattern), group)

@@ -209,6 +209,12 @@ def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
         ("一小时内送达", None),
         ("手机充电两个小时", None),  # no delivery target
         ("二十分钟就送到了", None),
+        # English, on lemmas: waited / took hours next to the order or the food
+        ("We waited 2 hours for our food", "negative"),
+        ("the order took over an hour", "negative"),
+        ("it took 90 minutes to arrive", "negative"),
+        ("it took 2 hours to set up the router", None),  # no delivery word
+        ("the battery lasts 10 hours", None),
     ],
 )
 def test_durations_and_counts_in_word_lists(text, polarity):
