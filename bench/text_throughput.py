@@ -36,6 +36,16 @@ def posts(n: int, seed: int = 3) -> list[str]:
     return [f"{rng.choice(brands)} {t}" if rng.random() < 0.6 else t for t in chosen]
 
 
+def read_post(raw: str, brands: BrandMatcher, aspects: AspectMatcher) -> None:
+    """The text layer's work on one post, as the analyze stage does it."""
+    text = clean_text(raw)
+    language = detect_language(text)
+    detect_script(text) if language == "zh" else None
+    brands.match(text)
+    aspects.match(text)
+    match_intents(text, "positive")  # the longest cue list: loyalty is read in posts that are not negative
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=20_000)
@@ -49,12 +59,7 @@ def main() -> None:
     clean_s = time.perf_counter() - started
     started = time.perf_counter()
     for t in texts:
-        text = clean_text(t)
-        language = detect_language(text)
-        detect_script(text) if language == "zh" else None
-        brands.match(text)
-        aspects.match(text)
-        match_intents(text, "positive")  # the longest cue list: loyalty is read in posts that are not negative
+        read_post(t, brands, aspects)
     full_s = time.perf_counter() - started
     print(f"{len(texts)} posts on one core")
     print(f"clean_text alone: {clean_s:.1f}s")

@@ -163,7 +163,11 @@ class TextReader:
             "intents": [] if official else match_intents(text, sentiment.label if sentiment else None),
         }
         flags = [*(sentiment.flags if sentiment else ()), *([OFFICIAL] if official else [])]
-        return reading | (sentiment.as_dict() if sentiment else {}) | ({"flags": flags} if sentiment or flags else {})
+        if sentiment:
+            reading |= sentiment.as_dict()
+        if sentiment or flags:  # without a model, `koubei analyze` prints no empty flags
+            reading["flags"] = flags
+        return reading
 
 
 def analyze_rows(

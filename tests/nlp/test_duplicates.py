@@ -51,13 +51,8 @@ def test_traditional_copies_cluster_with_simplified():
     assert len(clusters) == 1
 
 
-def test_a_flood_of_near_copies_is_one_cluster_found_in_seconds():
-    """3,000 near-copies in two days (a bot flood, exactly what this looks for) took 17 s when
-    every pair was compared; each pair is now compared once, and not within one cluster."""
-    import time
-
+def test_a_flood_of_near_copies_is_one_coordinated_cluster():
+    """3,000 near-copies in two days: a bot flood, exactly what this looks for (each pair is
+    compared once, never within one cluster; bench/hostile_text.py times it)."""
     flood = [PostRef(f"f{i}", f"bot{i}", T0 + timedelta(seconds=50 * i), f"{ORIGINAL}{i % 7}", T0) for i in range(3000)]
-    started = time.perf_counter()
-    clusters = coordinated_clusters(flood)
-    assert time.perf_counter() - started < 10
-    assert [len(c.members) for c in clusters] == [3000]
+    assert [len(c.members) for c in coordinated_clusters(flood)] == [3000]
