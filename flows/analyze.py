@@ -61,7 +61,7 @@ ANALYSIS_SCHEMA = pa.schema(
 # 8: the more specific complaint evidence wins where two areas overlap, pair groups, 特别 negates nothing;
 # 9: word-list slots ({n}, {hours}) and 不到/提前 as negators, the flag ``official``;
 # 10: problem words that end together compete for the nearest target (快递很快，质量很差)
-READING_CODE_VERSION = 10
+READING_CODE_VERSION = 11
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]

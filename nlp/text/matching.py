@@ -26,8 +26,13 @@ from nlp.text.language import to_simplified
 CONTEXT_CHARS = 20  # an exclude_context word this close to a hit rejects it ("eat an apple", "小米粥")
 # Matched on the canonical (Simplified) form. 不会 ("will not": 完全不会发烫, 不会卡顿) ends
 # in 会, so it is listed apart from 不; so are 不到 and 提前 before a duration (不到一个小时就送到,
-# 提前两个小时送达: praise of the delivery, not a late one).
-_NEGATORS = ("不", "不会", "不到", "提前", "没", "没有", "无", "未", "别", "not ", "no ", "never ")
+# 提前两个小时送达: praise of the delivery, not a late one). 没有什么 and 没啥 negate across
+# their filler word (没有什么色差 praises the colour).
+_NEGATORS = (
+    "不", "不会", "不到", "提前", "没", "没有", "无", "未", "别", "没什么", "没有什么", "没啥", "没有任何", "毫无",
+    "not ", "no ", "never ",
+)  # fmt: skip
+_NEGATOR_WORDS = frozenset(n.strip() for n in _NEGATORS)
 # Words that end in a negator's character without negating: 特别差 is "especially bad", not
 # "don't be bad" (before this, 特别差, 特别慢 and 特别难吃 read as praise of that area).
 NOT_NEGATING = ("特别", "分别", "区别", "个别", "差别", "级别", "类别", "识别", "告别", "性别")
@@ -244,6 +249,11 @@ class AspectMatcher:
     def _hits(self, clause: str) -> list[Evidence]:
         terms, pairs = self._term_hits(clause), self._pair_hits(clause)
         hits = _ByStart(terms + pairs)
+        # a problem word that is a bare negator (没有) just before other evidence is that
+        # evidence's negator, not a problem: 和图片没有色差 praises the colour, it does not say
+        # the picture lied
+        negated_at = sorted(e.problem_at if e.problem_at is not None else e.start for e in terms + pairs if e.negated)
+        pairs = [p for p in pairs if not (p.problem_is_negator and _negates_next(p, negated_at))]
         return [t for t in terms if not any(other.outranks(t) for other in hits.covering(t))] + pairs
 
     def _term_hits(self, clause: str) -> list[Evidence]:
@@ -275,7 +285,14 @@ class AspectMatcher:
                 ]
                 gap, a, b = min(near, default=(PAIR_GAP + 1, 0, 0))
                 if gap <= PAIR_GAP and gap < best.get(hit.end(), (PAIR_GAP + 1,))[0]:
-                    span = Evidence(term.key, min(a, hit.start()), max(b, hit.end()), hit.start(), _negated(clause, hit.start()))
+                    span = Evidence(
+                        term.key,
+                        min(a, hit.start()),
+                        max(b, hit.end()),
+                        hit.start(),
+                        _negated(clause, hit.start()),
+                        hit.group().strip() in _NEGATOR_WORDS,
+                    )
                     best[hit.end()] = (gap, span)
         return [evidence for _, evidence in best.values()]
 
@@ -326,6 +343,7 @@ class Evidence:
     end: int
     problem_at: int | None  # None for a term
     negated: bool
+    problem_is_negator: bool = False  # a pair whose problem word is a bare negator (没有)
 
     def outranks(self, term: Evidence) -> bool:
         """Whether this hit, of another area, covers ``term`` and more: the more specific
@@ -337,6 +355,13 @@ class Evidence:
             and _covers(self, term)
             and (self.problem_at is None or term.start <= self.problem_at < term.end == self.end)
         )
+
+
+def _negates_next(pair: Evidence, negated_at: list[int]) -> bool:
+    """Whether negated evidence starts within reach of the pair's problem word (the 4
+    characters ``_negated`` reads), so that the problem word is what negates it."""
+    at = pair.problem_at or 0
+    return bisect_right(negated_at, at + 4) > bisect_right(negated_at, at)
 
 
 def _gap(start: int, end: int, other_start: int, other_end: int) -> int:

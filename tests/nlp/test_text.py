@@ -119,7 +119,7 @@ def test_aspects_with_negation_and_contrast():
     assert aspects.match("骑手服务态度太差") == [{"aspect": "staff_attitude", "polarity": "negative"}]
     # a verdict on after-sales service is a service complaint; 差 inside 色差 or 差不多 is not a verdict
     assert aspects.match("手机还行，但是售后太差了") == [{"aspect": "customer_service", "polarity": "negative"}]
-    assert aspects.match("没有色差，尺码差不多，客服很耐心") == []
+    assert aspects.match("没有色差，尺码差不多，客服很耐心") == [{"aspect": "product_quality", "polarity": "positive"}]
     # mild complaints inside praise count (labelling rule), and 不会 negates like 不
     assert aspects.match("挺好吃的，就是有点贵") == [{"aspect": "price_billing", "polarity": "negative"}]
     assert aspects.match("味道不错，就是送的有点慢") == [{"aspect": "delivery", "polarity": "negative"}]
@@ -178,6 +178,12 @@ def test_problem_words_count_only_next_to_a_target_of_their_area():
         # the staff's own 态度 + 太差 is nearer than a delivery word before it; the fruit's 非常差 the same
         ("送货时间太长，店家态度太差", {"delivery", "staff_attitude"}),
         ("送货非常好！果子非常差", {"product_quality"}),
+        # a problem word that is a bare negator (没有) just before other evidence negates it:
+        # the colour matches the picture, the picture did not lie
+        ("颜色和图片没有色差，很满意", set()),
+        ("裤子跟图片基本一样，没有什么色差，没有任何破损", set()),
+        ("和图片差别太大，色差严重", {"over_promising", "product_quality"}),
+        ("说好的赠品没有，图片也没有那么大", {"over_promising"}),
     ],
 )
 def test_the_more_specific_evidence_wins_where_two_areas_overlap(text, areas):
