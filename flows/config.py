@@ -249,9 +249,26 @@ class Aspect(_Strict):
     targets: Words = Field(default_factory=dict)
     problems: Words = Field(default_factory=dict)
     pairs: list[PairGroup] = Field(default_factory=list)
+    # longer words in which the area's terms and problem words say nothing (不熟悉 holds the
+    # term 不熟, 差不多 the problem word 差)
+    not_in: Words = Field(default_factory=dict)
     severity: float = Field(default=1.0, ge=0, le=5)
     # What people read in the dashboard, per interface language; the id where none is given.
     names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _not_in_holds_evidence(self) -> Aspect:
+        evidence = [
+            word
+            for table in (self.terms, self.problems, *(g.problems for g in self.pairs))
+            for words in table.values()
+            for word in words
+        ]
+        for words in self.not_in.values():
+            for word in words:
+                if not any(e in word for e in evidence):
+                    raise ValueError(f"not_in {word!r} of {self.id!r} holds none of the area's terms or problem words")
+        return self
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.id  # type: ignore[call-overload]

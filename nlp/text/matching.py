@@ -228,15 +228,18 @@ class AspectMatcher:
     """
 
     def __init__(self, aspects: Iterable) -> None:
-        tables: dict[str, list[Term]] = {"terms": [], "targets": [], "problems": []}
+        tables: dict[str, list[Term]] = {"terms": [], "targets": [], "problems": [], "not_in": []}
         for aspect in aspects:
-            tables["terms"].extend(phrase_term(aspect.id, word) for words in aspect.terms.values() for word in words)
+            for kind in ("terms", "not_in"):
+                tables[kind].extend(
+                    phrase_term(aspect.id, word) for words in (getattr(aspect, kind, None) or {}).values() for word in words
+                )
             # group 0 is the area's own targets and problem words, then its ``pairs`` groups
             for group, words_of in enumerate([aspect, *(getattr(aspect, "pairs", None) or [])]):
                 for kind in ("targets", "problems"):
                     for words in (getattr(words_of, kind, None) or {}).values():
                         tables[kind].extend(phrase_term(aspect.id, word, group) for word in words)
-        self.terms, self.targets, self.problems = (TermIndex(tables[kind]) for kind in ("terms", "targets", "problems"))
+        self.terms, self.targets, self.problems, self.not_in = (TermIndex(tables[kind]) for kind in tables)
 
     def match(self, text: str) -> list[dict[str, str]]:
         found: dict[str, str] = {}
@@ -247,7 +250,13 @@ class AspectMatcher:
         return [{"aspect": k, "polarity": v} for k, v in found.items()]
 
     def _hits(self, clause: str) -> list[Evidence]:
-        terms, pairs = self._term_hits(clause), self._pair_hits(clause)
+        not_in = _ByStart(
+            _Target(term.key, 0, hit.start(), hit.end())
+            for term in self.not_in.candidates(clause)
+            for hit in term.finditer(clause)
+        )
+        terms = [t for t in self._term_hits(clause) if not _within(t, not_in.covering(t), same_key=True)]
+        pairs = self._pair_hits(clause, not_in, _ByStart(terms))
         hits = _ByStart(terms + pairs)
         # a problem word that is a bare negator (没有) just before other evidence is that
         # evidence's negator, not a problem: 和图片没有色差 praises the colour, it does not say
@@ -263,7 +272,10 @@ class AspectMatcher:
             for hit in term.finditer(clause)
         ]
 
-    def _pair_hits(self, clause: str) -> list[Evidence]:
+    def _pair_hits(self, clause: str, not_in: _ByStart, terms: _ByStart) -> list[Evidence]:
+        """Target and problem word pairs. A problem word inside one of its area's ``not_in``
+        words is not one (差 in 差不多); inside a term it is negated with the term (没有色差，质量很好
+        praises both: the 差 of 色差 is no verdict on the 质量 nearby)."""
         found = _ByStart(
             _Target(term.key, term.group, hit.start(), hit.end())
             for term in self.targets.candidates(clause)
@@ -278,6 +290,12 @@ class AspectMatcher:
         best: dict[int, tuple[int, Evidence]] = {}  # where the problem word ends -> (distance, evidence)
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
+                word = _Target(term.key, term.group, hit.start(), hit.end())
+                if _within(word, not_in.covering(word), same_key=True):
+                    continue
+                # negation is read before the term that holds the problem word, if one does
+                holders = [t.start for t in terms.covering(word) if _covers(t, word)]
+                negated_at = min(holders, default=hit.start())
                 near = [
                     (_gap(hit.start(), hit.end(), t.start, t.end), t.start, t.end)
                     for t in targets.within(hit.start(), hit.end(), PAIR_GAP)
@@ -290,7 +308,7 @@ class AspectMatcher:
                         min(a, hit.start()),
                         max(b, hit.end()),
                         hit.start(),
-                        _negated(clause, hit.start()),
+                        _negated(clause, negated_at),
                         hit.group().strip() in _NEGATOR_WORDS,
                     )
                     best[hit.end()] = (gap, span)
@@ -308,6 +326,11 @@ class _Target:
 def _covers(outer: _Target | Evidence, inner: _Target | Evidence) -> bool:
     """Whether ``outer`` holds ``inner`` and more."""
     return outer.start <= inner.start and inner.end <= outer.end and outer.end - outer.start > inner.end - inner.start
+
+
+def _within(span: _Target | Evidence, others: Iterable[_Target | Evidence], same_key: bool) -> bool:
+    """Whether one of ``others`` (of the same area where ``same_key``) holds ``span`` and more."""
+    return any(_covers(o, span) and (o.key == span.key or not same_key) for o in others)
 
 
 class _ByStart:

@@ -310,6 +310,39 @@ def test_an_everyday_word_without_its_subject_names_no_area():
     assert aspects.match("衣服不错，快递不行") == []  # 不行 is no verdict on the thing bought
 
 
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        # 客服态度 alone is no complaint; its verdicts are the service's (not the staff's 态度不好)
+        ("客服态度很好，物流也很快", set()),
+        ("客服态度不好，不回复", {"customer_service"}),
+        ("赠品也不错，包装很好", set()),  # 赠品也不给 is a broken promise, 赠品也不错 praise
+        # not_in: longer words in which a term or problem word says nothing
+        ("对装系统不熟悉的人可能会用较长的时间", set()),  # 不熟 (undercooked) inside 不熟悉
+        ("双立体扬声器哈曼卡顿音效很赞", set()),  # the speaker brand holds the app's 卡顿
+        ("个头跟图片上差不多，很甜", set()),  # 差 inside 差不多
+        ("对中国文化了解的很少", set()),  # 化了 (melted) inside 文化了
+        # the rider who does not know the way is a delivery complaint, a robot's is not
+        ("配送员路不熟，凉透了", {"delivery"}),
+        ("扫地机器人用了两个月就不认路了", set()),
+    ],
+)
+def test_words_that_only_look_like_a_complaint_name_no_area(text, areas):
+    found = AspectMatcher(CONFIG.aspect_taxonomy()).match(text)
+    assert {a["aspect"] for a in found if a["polarity"] == "negative"} == areas, found
+
+
+def test_a_not_in_word_must_hold_the_areas_evidence():
+    from flows.config import ConfigError
+
+    area = {"id": "delivery", "terms": {"zh-Hans": ["化了"]}, "not_in": {"zh-Hans": ["文化了", "文化"]}}
+    brands = [{"id": "b", "name": "B", "aliases": {"en": ["B"]}}]
+    with pytest.raises(ConfigError, match=r"not_in '文化' of 'delivery' holds none of the area's terms or problem words"):
+        parse_config({**_raw_config(), "brands": brands, "aspects": [area]})
+    area["not_in"]["zh-Hans"] = ["文化了"]
+    parse_config({**_raw_config(), "brands": brands, "aspects": [area]})
+
+
 def test_a_word_list_slot_must_be_known():
     from flows.config import ConfigError
 
