@@ -392,6 +392,11 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
     return max(0, other_start - end, start - other_end)
 
 
+_EN_SCOPE = re.compile(r"\b(?:not(?!\s+only)|never|no)\s+(?:[a-z]+\s+){0,2}$")  # up to two words between: "never had an odor"
+
+
 def _negated(clause: str, position: int) -> bool:
     before = clause[max(0, position - 4) : position]
-    return not before.endswith(NOT_NEGATING) and any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS)
+    if not before.endswith(NOT_NEGATING) and any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS):
+        return True
+    return bool(_EN_SCOPE.search(clause[max(0, position - 40) : position]))

@@ -137,6 +137,9 @@ def test_english_is_matched_on_spacy_lemmas():
     aspects = AspectMatcher(CONFIG.aspect_taxonomy())
     assert {"aspect": "price_billing", "polarity": "negative"} in aspects.match("They charge me twice every month")
     assert aspects.match("The delivery wasn't late") == [{"aspect": "delivery", "polarity": "positive"}]
+    # an English negator reaches across up to two words ("never had an odor"); "not only" negates nothing
+    assert aspects.match("We have never had an odor problem") == [{"aspect": "product_quality", "polarity": "positive"}]
+    assert aspects.match("it was not only costly with the refills") == [{"aspect": "price_billing", "polarity": "negative"}]
 
 
 def test_problem_words_count_only_next_to_a_target_of_their_area():
