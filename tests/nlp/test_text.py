@@ -328,6 +328,15 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         # the rider who does not know the way is a delivery complaint, a robot's is not
         ("配送员路不熟，凉透了", {"delivery"}),
         ("扫地机器人用了两个月就不认路了", set()),
+        # English: lemmas turn broke/broken into "break" and waiting into "wait", so these
+        # need their subject or a fuller phrase
+        ("I love how thanksgiving break has hella bangers", set()),
+        ("waiting for the news of the fairy tale", set()),
+        ("yoga crash course with Dawn", set()),
+        ("holy crap! watch this", set()),
+        ("It arrived broken and the handle broke off", {"product_quality"}),
+        ("still waiting for my order from Lumo", {"delivery"}),
+        ("the app crashed twice today", {"app_website"}),
     ],
 )
 def test_words_that_only_look_like_a_complaint_name_no_area(text, areas):
