@@ -232,13 +232,17 @@ class AspectMatcher:
         for aspect in aspects:
             for kind in ("terms", "not_in"):
                 tables[kind].extend(
-                    phrase_term(aspect.id, word) for words in (getattr(aspect, kind, None) or {}).values() for word in words
+                    phrase_term(aspect.id, form)
+                    for words in (getattr(aspect, kind, None) or {}).values()
+                    for word in words
+                    for form in (_spoken_forms(word) if kind == "terms" else [word])
                 )
             # group 0 is the area's own targets and problem words, then its ``pairs`` groups
             for group, words_of in enumerate([aspect, *(getattr(aspect, "pairs", None) or [])]):
                 for kind in ("targets", "problems"):
                     for words in (getattr(words_of, kind, None) or {}).values():
-                        tables[kind].extend(phrase_term(aspect.id, word, group) for word in words)
+                        forms = (form for word in words for form in (_spoken_forms(word) if kind == "problems" else [word]))
+                        tables[kind].extend(phrase_term(aspect.id, form, group) for form in forms)
         self.terms, self.targets, self.problems, self.not_in = (TermIndex(tables[kind]) for kind in tables)
 
     def match(self, text: str) -> list[dict[str, str]]:
@@ -313,6 +317,15 @@ class AspectMatcher:
                     )
                     best[hit.end()] = (gap, span)
         return [evidence for _, evidence in best.values()]
+
+
+def _spoken_forms(word: str) -> list[str]:
+    """A complaint word as it is listed and, for one that opens with 没, as it is as often
+    written with 没有 (没送到 and 没有送到, 没解决 and 没有解决): one entry serves both. Not 没用
+    ("useless"): 还没有用 is "not used yet"."""
+    if word.startswith("没") and not word.startswith("没有") and len(word) > 1 and word != "没用":
+        return [word, "没有" + word[1:]]
+    return [word]
 
 
 @dataclass(frozen=True)

@@ -328,6 +328,10 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         # the rider who does not know the way is a delivery complaint, a robot's is not
         ("配送员路不熟，凉透了", {"delivery"}),
         ("扫地机器人用了两个月就不认路了", set()),
+        # a word listed with 没 also reads with 没有, but for 没用 ("useless"): 还没有用 is "not used yet"
+        ("点了两份饭，都没有给筷子", {"delivery"}),
+        ("鸡蛋没有熟", {"product_quality"}),
+        ("还没有用过，问了客服回复很快", set()),
         # English: lemmas turn broke/broken into "break" and waiting into "wait", so these
         # need their subject or a fuller phrase
         ("I love how thanksgiving break has hella bangers", set()),
