@@ -30,12 +30,14 @@ CONTEXT_CHARS = 20  # an exclude_context word this close to a hit rejects it ("e
 # their filler word (没有什么色差 praises the colour).
 _NEGATORS = (
     "不", "不会", "不到", "提前", "没", "没有", "无", "未", "别", "没什么", "没有什么", "没啥", "没有任何", "毫无",
+    "不是很", "不是太", "不是特别", "不是非常", "不算", "不算太", "不算很", "没那么", "没有那么", "没有很", "没很",
     "not ", "no ", "never ",
 )  # fmt: skip
 _NEGATOR_WORDS = frozenset(n.strip() for n in _NEGATORS)
 # Words that end in a negator's character without negating: 特别差 is "especially bad", not
-# "don't be bad" (before this, 特别差, 特别慢 and 特别难吃 read as praise of that area).
-NOT_NEGATING = ("特别", "分别", "区别", "个别", "差别", "级别", "类别", "识别", "告别", "性别")
+# "don't be bad" (before this, 特别差, 特别慢 and 特别难吃 read as praise of that area);
+# 是不是送错了 asks whether it went wrong. A longer negator still wins (不是特别咸).
+NOT_NEGATING = ("特别", "分别", "区别", "个别", "差别", "级别", "类别", "识别", "告别", "性别", "是不是")
 PAIR_GAP = 12  # a target and a problem word this close (in characters) within one clause make a hit
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
@@ -405,11 +407,18 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
     return max(0, other_start - end, start - other_end)
 
 
+_DEGREE = ("很", "太", "特别", "非常")
 _EN_SCOPE = re.compile(r"\b(?:not(?!\s+only)|never|no)\s+(?:[a-z]+\s+){0,2}$")  # up to two words between: "never had an odor"
 
 
 def _negated(clause: str, position: int) -> bool:
+    """Whether a negator ends just before ``position``. The longest reading wins: 特别 ends in
+    the negator 别 but is no negator, while 不是特别 (not especially) is one."""
     before = clause[max(0, position - 4) : position]
-    if not before.endswith(NOT_NEGATING) and any(before.endswith(n) or before.endswith(n.strip()) for n in _NEGATORS):
+    # 不是 negates a degree (不是很慢: not very slow) but not a bare complaint: 不是没人接就是占线
+    # is "either nobody answers or the line is busy"
+    if before.endswith("不是") and clause.startswith(_DEGREE, position):
         return True
-    return bool(_EN_SCOPE.search(clause[max(0, position - 40) : position]))
+    negator = max((len(n.strip()) for n in _NEGATORS if before.endswith(n) or before.endswith(n.strip())), default=0)
+    not_negating = max((len(w) for w in NOT_NEGATING if before.endswith(w)), default=0)
+    return negator > not_negating or bool(_EN_SCOPE.search(clause[max(0, position - 40) : position]))

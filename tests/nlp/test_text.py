@@ -111,6 +111,13 @@ def test_aspects_with_negation_and_contrast():
     assert {"aspect": "delivery", "polarity": "negative"} in aspects.match("快递很慢但是客服很好")
     assert aspects.match("这次一点也没延迟") == [{"aspect": "delivery", "polarity": "positive"}]
     assert aspects.match("配送不慢，骑手没送错") == [{"aspect": "delivery", "polarity": "positive"}]
+    # negating a degree: 不是很, 不算, 没那么 (and 不是特别, though 特别 alone negates nothing)
+    for text in ("送餐不是很慢", "送餐不算慢", "送餐没那么慢", "价格不是太贵"):
+        assert all(a["polarity"] == "positive" for a in aspects.match(text)), text
+    assert aspects.match("味道不是特别咸") == [{"aspect": "product_quality", "polarity": "positive"}]
+    # but a bare 不是 is no negator: "either nobody answers or the line is busy"; 是不是 asks
+    assert aspects.match("不是没人接就是占线") == [{"aspect": "customer_service", "polarity": "negative"}]
+    assert aspects.match("是不是送错了") == [{"aspect": "delivery", "polarity": "negative"}]
     assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("鲁莫泄露了我的手机号")
     assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("魯莫洩露了我的個人信息")
     assert {"aspect": "privacy", "polarity": "negative"} in aspects.match("延迟送达还不赔偿，个人信息也不安全")
