@@ -339,6 +339,11 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("点了两份饭，都没有给筷子", {"delivery"}),
         ("鸡蛋没有熟", {"product_quality"}),
         ("还没有用过，问了客服回复很快", set()),
+        # a refund mentioned is no refund complaint; a refund that drags, or is refused, is
+        ("退款很顺利，第二天就到账了", set()),
+        ("送来的时候已经烂掉了，申请了退款", {"product_quality"}),
+        ("退款审核了十天还是处理中", {"refunds_returns"}),
+        ("换货又麻烦，真是郁闷", {"refunds_returns"}),
         # English: lemmas turn broke/broken into "break" and waiting into "wait", so these
         # need their subject or a fuller phrase
         ("I love how thanksgiving break has hella bangers", set()),
