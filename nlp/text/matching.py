@@ -27,10 +27,12 @@ CONTEXT_CHARS = 20  # an exclude_context word this close to a hit rejects it ("e
 # Matched on the canonical (Simplified) form. 不会 ("will not": 完全不会发烫, 不会卡顿) ends
 # in 会, so it is listed apart from 不; so are 不到 and 提前 before a duration (不到一个小时就送到,
 # 提前两个小时送达: praise of the delivery, not a late one). 没有什么 and 没啥 negate across
-# their filler word (没有什么色差 praises the colour).
+# their filler word (没有什么色差 praises the colour). A fear or an expectation is no complaint
+# either (担心会送错，结果完全没问题; 以为会迟到，结果提前了).
 _NEGATORS = (
     "不", "不会", "不到", "提前", "没", "没有", "无", "未", "别", "没什么", "没有什么", "没啥", "没有任何", "毫无",
     "不是很", "不是太", "不是特别", "不是非常", "不算", "不算太", "不算很", "没那么", "没有那么", "没有很", "没很",
+    "没有一个", "没一个", "担心", "担心会", "怕会", "生怕", "以为", "以为会", "还以为", "本以为", "原以为",
     "not ", "no ", "never ",
 )  # fmt: skip
 _NEGATOR_WORDS = frozenset(n.strip() for n in _NEGATORS)
@@ -261,7 +263,9 @@ class AspectMatcher:
             for term in self.not_in.candidates(clause)
             for hit in term.finditer(clause)
         )
-        terms = [t for t in self._term_hits(clause) if not _within(t, not_in.covering(t), same_key=True)]
+        found = _ByStart(t for t in self._term_hits(clause) if not _within(t, not_in.covering(t), same_key=True))
+        # a term inside a longer one of its area adds nothing but may escape its negation (没有隐私泄露)
+        terms = [t for t in found.items if not _within(t, found.covering(t), same_key=True)]
         pairs = self._pair_hits(clause, not_in, _ByStart(terms))
         hits = _ByStart(terms + pairs)
         # a problem word that is a bare negator (没有) just before other evidence is that
@@ -314,7 +318,8 @@ class AspectMatcher:
                         min(a, hit.start()),
                         max(b, hit.end()),
                         hit.start(),
-                        _negated(clause, negated_at),
+                        # a target that runs straight into its problem word is negated with it (没有隐私泄露)
+                        _negated(clause, negated_at) or (gap == 0 and b <= hit.start() and _negated(clause, a)),
                         hit.group().strip() in _NEGATOR_WORDS,
                     )
                     best[hit.end()] = (gap, span)
@@ -408,16 +413,23 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
 
 
 _DEGREE = ("很", "太", "特别", "非常")
-_EN_SCOPE = re.compile(r"\b(?:not(?!\s+only)|never|no)\s+(?:[a-z]+\s+){0,2}$")  # up to two words between: "never had an odor"
+_EN_SCOPE = re.compile(
+    r"\b(?:not(?!\s+only)|never|no|nothing)\s+(?:[a-z]+\s+){0,2}$"
+)  # up to two words between: "never had an odor"
 
 
 def _negated(clause: str, position: int) -> bool:
-    """Whether a negator ends just before ``position``. The longest reading wins: 特别 ends in
-    the negator 别 but is no negator, while 不是特别 (not especially) is one."""
+    """Whether a negator ends just before ``position``, or just before a degree word there (没有
+    很差, 以为会很难吃). The longest reading wins: 特别 ends in the negator 别 but is no negator,
+    while 不是特别 (not especially) is one."""
+    degree = next((d for d in _DEGREE if clause.startswith(d, position)), "")  # 很慢 opens with its degree
+    before_degree = next((d for d in _DEGREE if clause.endswith(d, 0, position)), "")
+    if before_degree and not degree:
+        degree, position = before_degree, position - len(before_degree)
     before = clause[max(0, position - 4) : position]
     # 不是 negates a degree (不是很慢: not very slow) but not a bare complaint: 不是没人接就是占线
     # is "either nobody answers or the line is busy"
-    if before.endswith("不是") and clause.startswith(_DEGREE, position):
+    if degree and before.endswith("不是"):
         return True
     negator = max((len(n.strip()) for n in _NEGATORS if before.endswith(n) or before.endswith(n.strip())), default=0)
     not_negating = max((len(w) for w in NOT_NEGATING if before.endswith(w)), default=0)

@@ -115,6 +115,10 @@ def test_aspects_with_negation_and_contrast():
     for text in ("送餐不是很慢", "送餐不算慢", "送餐没那么慢", "价格不是太贵"):
         assert all(a["polarity"] == "positive" for a in aspects.match(text)), text
     assert aspects.match("味道不是特别咸") == [{"aspect": "product_quality", "polarity": "positive"}]
+    # a fear or an expectation, "not one", "nothing", and a target running into its problem word
+    for text in ("之前担心会送错，结果完全没问题", "本来以为会很难吃，结果很好吃", "没有一个烂的，个个都很新鲜",
+                 "完全没有隐私泄露的担心", "Nothing was missing from my order this time"):  # fmt: skip
+        assert all(a["polarity"] == "positive" for a in aspects.match(text)), text
     # but a bare 不是 is no negator: "either nobody answers or the line is busy"; 是不是 asks
     assert aspects.match("不是没人接就是占线") == [{"aspect": "customer_service", "polarity": "negative"}]
     assert aspects.match("是不是送错了") == [{"aspect": "delivery", "polarity": "negative"}]
