@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
 
-from nlp.text.matching import SLOTS, unknown_slots
+from nlp.text.matching import SLOTS, spoken_forms, unknown_slots
 
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)\}")
 Script = Literal["zh-Hans", "zh-Hant", "en"]
@@ -276,7 +276,7 @@ class Aspect(_Strict):
     def words(self) -> list[str]:
         """Every word that can be evidence for this area (the dashboard marks them in a post)."""
         tables = [self.terms, self.targets, self.problems, *(t for g in self.pairs for t in (g.targets, g.problems))]
-        return [word for table in tables for words in table.values() for word in words]
+        return [form for table in tables for words in table.values() for word in words for form in spoken_forms(word)]
 
 
 @cache

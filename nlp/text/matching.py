@@ -239,13 +239,13 @@ class AspectMatcher:
                     phrase_term(aspect.id, form)
                     for words in (getattr(aspect, kind, None) or {}).values()
                     for word in words
-                    for form in (_spoken_forms(word) if kind == "terms" else [word])
+                    for form in (spoken_forms(word) if kind == "terms" else [word])
                 )
             # group 0 is the area's own targets and problem words, then its ``pairs`` groups
             for group, words_of in enumerate([aspect, *(getattr(aspect, "pairs", None) or [])]):
                 for kind in ("targets", "problems"):
                     for words in (getattr(words_of, kind, None) or {}).values():
-                        forms = (form for word in words for form in (_spoken_forms(word) if kind == "problems" else [word]))
+                        forms = (form for word in words for form in (spoken_forms(word) if kind == "problems" else [word]))
                         tables[kind].extend(phrase_term(aspect.id, form, group) for form in forms)
         self.terms, self.targets, self.problems, self.not_in = (TermIndex(tables[kind]) for kind in tables)
 
@@ -326,7 +326,7 @@ class AspectMatcher:
         return [evidence for _, evidence in best.values()]
 
 
-def _spoken_forms(word: str) -> list[str]:
+def spoken_forms(word: str) -> list[str]:
     """A complaint word as it is listed and, for one that opens with 没, as it is as often
     written with 没有 (没送到 and 没有送到, 没解决 and 没有解决): one entry serves both. Not 没用
     ("useless"): 还没有用 is "not used yet"."""
@@ -414,7 +414,7 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
 
 _DEGREE = ("很", "太", "特别", "非常")
 _EN_SCOPE = re.compile(
-    r"\b(?:not(?!\s+only)|never|no|nothing)\s+(?:[a-z]+\s+){0,2}$"
+    r"\b(?:not(?!\s+only)|never|no|nothing(?!\s+but))\s+(?:[a-z]+\s+){0,2}$"
 )  # up to two words between: "never had an odor"
 
 

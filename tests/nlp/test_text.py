@@ -115,6 +115,7 @@ def test_aspects_with_negation_and_contrast():
     for text in ("送餐不是很慢", "送餐不算慢", "送餐没那么慢", "价格不是太贵"):
         assert all(a["polarity"] == "positive" for a in aspects.match(text)), text
     assert aspects.match("味道不是特别咸") == [{"aspect": "product_quality", "polarity": "positive"}]
+    assert aspects.match("I got nothing but cold food") == [{"aspect": "delivery", "polarity": "negative"}]
     # a fear or an expectation, "not one", "nothing", and a target running into its problem word
     for text in ("之前担心会送错，结果完全没问题", "本来以为会很难吃，结果很好吃", "没有一个烂的，个个都很新鲜",
                  "完全没有隐私泄露的担心", "Nothing was missing from my order this time"):  # fmt: skip
@@ -336,6 +337,7 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("双立体扬声器哈曼卡顿音效很赞", set()),  # the speaker brand holds the app's 卡顿
         ("个头跟图片上差不多，很甜", set()),  # 差 inside 差不多
         ("对中国文化了解的很少", set()),  # 化了 (melted) inside 文化了
+        ("还没吃，不知道好不好吃，值不值得买", set()),  # asking whether it is good is no complaint
         # the rider who does not know the way is a delivery complaint, a robot's is not
         ("配送员路不熟，凉透了", {"delivery"}),
         ("扫地机器人用了两个月就不认路了", set()),
