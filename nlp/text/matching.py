@@ -19,6 +19,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nlp.text.english import lemma_form
 from nlp.text.language import to_simplified
@@ -72,9 +73,15 @@ class TermIndex:
             self.by_opening.setdefault(term.literal[:2], []).append(position)
 
     def candidates(self, clause: str) -> list[Term]:
-        openings = {clause[i : i + 2] for i in range(len(clause) - 1)} | set(clause) | {""}
-        positions = sorted(p for opening in openings & self.by_opening.keys() for p in self.by_opening[opening])
+        positions = sorted(p for opening in _openings(clause) & self.by_opening.keys() for p in self.by_opening[opening])
         return [self.terms[p] for p in positions]
+
+
+@lru_cache(maxsize=16)
+def _openings(clause: str) -> frozenset[str]:
+    """Every character and pair of characters in a clause: four indexes (terms, targets,
+    problem words, not_in) look up the same clause in turn."""
+    return frozenset({clause[i : i + 2] for i in range(len(clause) - 1)} | set(clause) | {""})
 
 
 # Slots a word-list entry may hold where the words around a number carry the complaint, not
@@ -412,6 +419,13 @@ def _gap(start: int, end: int, other_start: int, other_end: int) -> int:
     return max(0, other_start - end, start - other_end)
 
 
+def _at_end(words: Iterable[str]) -> re.Pattern[str]:
+    """The longest of ``words`` that ends a string: search tries the earliest start first."""
+    return re.compile("(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")$")
+
+
+_NEGATOR_AT_END = _at_end([*_NEGATORS, *(n.strip() for n in _NEGATORS)])
+_NOT_NEGATING_AT_END = _at_end(NOT_NEGATING)
 _DEGREE = ("很", "太", "特别", "非常")
 _EN_SCOPE = re.compile(
     r"\b(?:not(?!\s+only)|never|no|nothing(?!\s+but))\s+(?:[a-z]+\s+){0,2}$"
@@ -431,6 +445,7 @@ def _negated(clause: str, position: int) -> bool:
     # is "either nobody answers or the line is busy"
     if degree and before.endswith("不是"):
         return True
-    negator = max((len(n.strip()) for n in _NEGATORS if before.endswith(n) or before.endswith(n.strip())), default=0)
-    not_negating = max((len(w) for w in NOT_NEGATING if before.endswith(w)), default=0)
-    return negator > not_negating or bool(_EN_SCOPE.search(clause[max(0, position - 40) : position]))
+    negator, not_negating = _NEGATOR_AT_END.search(before), _NOT_NEGATING_AT_END.search(before)
+    if negator and (not not_negating or len(negator.group().strip()) > len(not_negating.group())):
+        return True
+    return bool(_EN_SCOPE.search(clause[max(0, position - 40) : position]))
