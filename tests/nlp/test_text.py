@@ -349,6 +349,7 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("退款很顺利，第二天就到账了", set()),
         ("送来的时候已经烂掉了，申请了退款", {"product_quality"}),
         ("退款审核了十天还是处理中", {"refunds_returns"}),
+        ("打客服没人接，申请退款也被拒", {"customer_service", "refunds_returns"}),
         ("换货又麻烦，真是郁闷", {"refunds_returns"}),
         # English: lemmas turn broke/broken into "break" and waiting into "wait", so these
         # need their subject or a fuller phrase
