@@ -76,6 +76,9 @@ def test_real_reviews_are_dev_rows_of_the_shared_sets_read_in_place(shared_data)
     }
     # dev rows only: the sentiment model, whose label gates the complaint-area model, never trained on them
     assert {splits[(p["source"], p["sha1"])] for p in posts} == {"dev"}
+    # every real set, the blind draws included, holds dev rows no other set holds
+    keys = [(p["source"], p["sha1"]) for p in stored]
+    assert {splits[key] for key in keys} == {"dev"} and len(keys) == len(set(keys))
 
 
 def test_real_reviews_held_out_floor(shared_data):
