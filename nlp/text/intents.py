@@ -45,19 +45,21 @@ def _cues(*phrases: str | Cue) -> tuple[Cue, ...]:
     return tuple(p if isinstance(p, Cue) else Cue(p) for p in phrases)
 
 
+_ELSEWHERE = ("别家", "别的", "其他", "其它", "别人家", "外面")
 # Refund and return talk is often about a shop's policy, not the writer's own dispute.
 _POLICY = ("无条件", "无理由", "不用", "不会", "不想", "不需要", "无需", "别人")
 
 CHURN_OR_ESCALATION = _cues(
     # leaving: will not buy, order, come or use again; last time; switching; uninstalling
     # 在 is the usual slip for its homophone 再 (在也不买, 不会在订了: 22 training reviews, all negative)
+    # ... but not from elsewhere: 不会再去别家买了 is loyalty
     *(
-        f"{again}{verb}"
+        Cue(f"{again}{verb}", unless_followed_by=_ELSEWHERE)
         for again in ("再也不", "在也不")
         for verb in ("买", "点", "订", "定", "来", "去", "会", "敢", "光顾", "吃", "在", "选")
     ),
     *(
-        f"{again}{verb}"
+        Cue(f"{again}{verb}", unless_followed_by=_ELSEWHERE)
         for again in ("不会再", "不会在")
         for verb in ("买", "点", "订", "定", "来", "去", "用", "要", "光顾", "吃", "选", "在", "信", "相信")
     ),

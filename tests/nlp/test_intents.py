@@ -57,6 +57,7 @@ def test_stated_intents(text, intents):
     "text",
     [
         "妈妈再也不用担心我吃得到处都是了",  # 再也不用担心: praise
+        "不会再去别家买了，就认准这家",  # leaving the others is loyalty, not churn
         "所以不得不再买了一本",  # had to buy another copy
         "京东推荐的平板外套，真的渣渣",  # someone else's recommendation
         "朋友推荐我买的，结果很失望",
