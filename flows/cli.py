@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from flows.config import Sentiment
+    from flows.config import Config
 
 app = typer.Typer(
     help="koubei: social listening and reputation risk for Chinese and English customer talk.", no_args_is_help=True
@@ -435,28 +435,23 @@ def clean() -> None:
 LABELLED_MATCHING = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data"
 
 
-def _builtin_model_outputs(
-    texts: list[str], allowed: set[str], sentiment: Sentiment, with_areas: bool
-) -> tuple[list[str], list[list[str]] | None]:
-    """The builtin sentiment model's label per text and, ``with_areas``, the complaint-area
-    model's areas per text (read from the same pass: its embedding and label), with the
-    config's complaint-area weights (``sentiment.complaint_model``) as the pipeline would."""
-    from nlp.complaints.model import ComplaintAreaModel
+def _builtin_model_outputs(texts: list[str], cfg: Config, with_areas: bool) -> tuple[list[str], list[list[str]] | None]:
+    """Each text read as the analyze stage reads it, with the builtin sentiment model and the
+    config's complaint-area weights (``sentiment.complaint_model``): the label (after the
+    inquiry gate and stated complaints) and, ``with_areas``, the complaint areas of the
+    reading (the word lists', or where they found none the complaint-area model's)."""
+    from flows.analyze import TextReader
     from nlp.sentiment.scorer import BuiltinScorer
 
-    complaints = ComplaintAreaModel.load(sentiment.complaint_model) if with_areas else None
-    if with_areas and complaints is None:
+    scorer = BuiltinScorer(with_embeddings=with_areas, runtime=cfg.sentiment.runtime)
+    reader = TextReader.from_config(cfg, scorer)
+    if with_areas and reader.complaints is None:
         raise UserError("no complaint-area model; run `koubei model train-complaints`")
-    scorer = BuiltinScorer(with_embeddings=with_areas, runtime=sentiment.runtime)
-    results = scorer.score(texts)
-    labels = [r.label for r in results]
-    if complaints is None:
+    readings = [reader.read(text, result) for text, result in zip(texts, scorer.score(texts), strict=True)]
+    labels = [reading["label"] for reading in readings]
+    if not with_areas:
         return labels, None
-    complaints.check_embedding(scorer.embedding_source)
-    areas = [
-        [a for a in complaints.predict(t, r.embedding, r.label) if a in allowed] for t, r in zip(texts, results, strict=True)
-    ]
-    return labels, areas
+    return labels, [[a["aspect"] for a in reading["aspects"] if a["polarity"] == "negative"] for reading in readings]
 
 
 @app.command("matching-eval")
@@ -491,7 +486,7 @@ def matching_eval(
     labels, model_areas = None, None
     if model and any("aspects" in p or "intents" in p for p in posts):  # not for a set labelled for brands only
         with_areas = any("aspects" in p for p in posts)
-        labels, model_areas = _builtin_model_outputs(texts, {a.id for a in taxonomy}, cfg.sentiment, with_areas)
+        labels, model_areas = _builtin_model_outputs(texts, cfg, with_areas)
     result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas, labels)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
     for task, groups in result.items():
