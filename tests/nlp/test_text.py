@@ -351,6 +351,11 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("退款审核了十天还是处理中", {"refunds_returns"}),
         ("打客服没人接，申请退款也被拒", {"customer_service", "refunds_returns"}),
         ("换货又麻烦，真是郁闷", {"refunds_returns"}),
+        # Taiwan's words, folded from Traditional: 外送費, 網頁, 自動續訂
+        ("外送員把餐放在一樓就走了", {"delivery"}),
+        ("外送費突然漲了一倍", {"price_billing"}),
+        ("網頁一直顯示錯誤，付款失敗", {"app_website"}),
+        ("會員自動續訂沒有通知就扣款", {"price_billing"}),
         # English: lemmas turn broke/broken into "break" and waiting into "wait", so these
         # need their subject or a fuller phrase
         ("I love how thanksgiving break has hella bangers", set()),
