@@ -365,6 +365,14 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("It arrived broken and the handle broke off", {"product_quality"}),
         ("still waiting for my order from Lumo", {"delivery"}),
         ("the app crashed twice today", {"app_website"}),
+        # social English: where is my food, marked delivered, a ripoff, prices went up
+        ("@Lumo where is my food?? ordered 2 hrs ago", {"delivery"}),
+        ("driver marked it delivered but nothing here", {"delivery"}),
+        ("my Lumo driver ate my fries lol", {"delivery"}),
+        ("Lumo delivery fee is a ripoff now", {"price_billing"}),
+        ("Lumo's prices went up again", {"price_billing"}),
+        ("Lumo's new update is trash, can't even checkout", {"app_website"}),
+        ("I've been 3 hours at the office", set()),  # hours without an order are no late delivery
     ],
 )
 def test_words_that_only_look_like_a_complaint_name_no_area(text, areas):
