@@ -351,6 +351,15 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("退款审核了十天还是处理中", {"refunds_returns"}),
         ("打客服没人接，申请退款也被拒", {"customer_service", "refunds_returns"}),
         ("换货又麻烦，真是郁闷", {"refunds_returns"}),
+        # social Chinese: 我的外卖呢, 摆设, a rider (not a shop) who cannot be reached, a coupon
+        ("@鲁莫外卖 我的外卖呢？？？", {"delivery"}),
+        ("鲁莫客服就是个摆设", {"customer_service"}),
+        ("骑手电话打不通", {"delivery"}),
+        ("商家电话打不通", {"customer_service"}),
+        ("红包根本用不了", {"over_promising"}),
+        ("没有满减，下次不定了", set()),  # no discount offered is no broken promise
+        ("饭菜里吃出一根头发", {"safety"}),
+        ("一份饭38块，抢钱啊", {"price_billing"}),
         # Taiwan's words, folded from Traditional: 外送費, 網頁, 自動續訂
         ("外送員把餐放在一樓就走了", {"delivery"}),
         ("外送費突然漲了一倍", {"price_billing"}),
