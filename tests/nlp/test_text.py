@@ -360,6 +360,8 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("没有满减，下次不定了", set()),  # no discount offered is no broken promise
         ("饭菜里吃出一根头发", {"safety"}),
         ("一份饭38块，抢钱啊", {"price_billing"}),
+        ("送到的时候彻底冷了", {"delivery"}),  # food gone cold; 大冷天送餐辛苦 (the weather) names nothing
+        ("大冷天的送餐辛苦了", set()),
         # Taiwan's words, folded from Traditional: 外送費, 網頁, 自動續訂
         ("外送員把餐放在一樓就走了", {"delivery"}),
         ("外送費突然漲了一倍", {"price_billing"}),
