@@ -246,14 +246,13 @@ class AspectMatcher:
                     phrase_term(aspect.id, form)
                     for words in (getattr(aspect, kind, None) or {}).values()
                     for word in words
-                    for form in (spoken_forms(word) if kind == "terms" else [word])
+                    for form in spoken_forms(word)
                 )
             # group 0 is the area's own targets and problem words, then its ``pairs`` groups
             for group, words_of in enumerate([aspect, *(getattr(aspect, "pairs", None) or [])]):
                 for kind in ("targets", "problems"):
                     for words in (getattr(words_of, kind, None) or {}).values():
-                        forms = (form for word in words for form in (spoken_forms(word) if kind == "problems" else [word]))
-                        tables[kind].extend(phrase_term(aspect.id, form, group) for form in forms)
+                        tables[kind].extend(phrase_term(aspect.id, form, group) for word in words for form in spoken_forms(word))
         self.terms, self.targets, self.problems, self.not_in = (TermIndex(tables[kind]) for kind in tables)
 
     def match(self, text: str) -> list[dict[str, str]]:
@@ -274,12 +273,12 @@ class AspectMatcher:
         # a term inside a longer one of its area adds nothing but may escape its negation (没有隐私泄露)
         terms = [t for t in found.items if not _within(t, found.covering(t), same_key=True)]
         pairs = self._pair_hits(clause, not_in, _ByStart(terms))
-        hits = _ByStart(terms + pairs)
         # a problem word that is a bare negator (没有) just before other evidence is that
         # evidence's negator, not a problem: 和图片没有色差 praises the colour, it does not say
         # the picture lied
         negated_at = sorted(e.problem_at if e.problem_at is not None else e.start for e in terms + pairs if e.negated)
         pairs = [p for p in pairs if not (p.problem_is_negator and _negates_next(p, negated_at))]
+        hits = _ByStart(terms + pairs)
         return [t for t in terms if not any(other.outranks(t) for other in hits.covering(t))] + pairs
 
     def _term_hits(self, clause: str) -> list[Evidence]:
