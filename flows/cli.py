@@ -461,6 +461,9 @@ def matching_eval(
     config: Annotated[Path, typer.Option("--config", "-c", help="Brands (and aspects) to match.")] = LABELLED_MATCHING
     / "matching_brands.yaml",
     errors: Annotated[bool, typer.Option(help="Also list every false hit and miss.")] = False,
+    by_area: Annotated[
+        bool, typer.Option(help="Also print complaint-area precision and recall per area (how far to trust each Pareto bar).")
+    ] = False,
     model: Annotated[
         bool,
         typer.Option(
@@ -474,7 +477,7 @@ def matching_eval(
 
     matching_real_*.jsonl and intents_real_*.jsonl label real reviews from ../shared/data by
     reference (their text is read from there); the other sets carry their text."""
-    from nlp.text.evaluate import evaluate, load_labelled
+    from nlp.text.evaluate import AREA_GROUP, evaluate, load_labelled
     from nlp.text.matching import AspectMatcher, BrandMatcher
 
     if not data.exists():
@@ -489,16 +492,24 @@ def matching_eval(
         labels, model_areas = _builtin_model_outputs(texts, cfg, with_areas)
     result = evaluate(posts, BrandMatcher(cfg.brands), AspectMatcher(taxonomy), model_areas, labels)
     print("task\tscript\tprecision\trecall\ttp\tfp\tfn")
-    for task, groups in result.items():
-        for group, score in sorted(groups.items()):
-            print(
-                f"{task}\t{group}\t{score.precision:.3f}\t{score.recall:.3f}\t"
-                f"{score.true_positive}\t{score.false_positive}\t{score.false_negative}"
-            )
+    _print_scores(result, lambda group: not group.startswith(AREA_GROUP))
+    if by_area:
+        print("\ntask\tarea\tprecision\trecall\ttp\tfp\tfn")
+        _print_scores(result, lambda group: group.startswith(AREA_GROUP), strip=AREA_GROUP)
     if errors:
         for task, groups in result.items():
             for line in groups["all"].errors:
                 print(f"{task}: {line}")
+
+
+def _print_scores(result: dict, wanted: Callable[[str], bool], strip: str = "") -> None:
+    for task, groups in result.items():
+        for group, score in sorted(groups.items()):
+            if wanted(group):
+                print(
+                    f"{task}\t{group.removeprefix(strip)}\t{score.precision:.3f}\t{score.recall:.3f}\t"
+                    f"{score.true_positive}\t{score.false_positive}\t{score.false_negative}"
+                )
 
 
 @app.command()

@@ -5,7 +5,9 @@ where ``aspects`` are the complaint areas a reader marks as complained about and
 what the writer states (churn_or_escalation, recommend). A post counts only for the tasks
 it is labelled for (a set labelled for brands only leaves complaint areas out). Scores are
 micro averages over (post, brand), (post, complaint area) and (post, intent) pairs, overall
-and per script.
+and per script; complaint areas also per area (``AREA_GROUP`` + the area's id), because the
+complaint Pareto compares areas with one another: an area found less often than the others
+is a bar drawn too short.
 
 Real customer text from the third-party sets in ../shared/data is labelled by reference,
 ``{"source", "sha1", ...}`` in place of ``"text"``: the text is read from the set at
@@ -49,6 +51,9 @@ class Score:
             self.errors.append(f"false hit {extra}: {text}")
         for missed in sorted(gold - predicted):
             self.errors.append(f"missed {missed}: {text}")
+
+
+AREA_GROUP = "area "
 
 
 class LabelledSetError(ValueError):
@@ -135,4 +140,7 @@ def evaluate(
         for task, (gold, predicted) in judged.items():
             for group in ("all", post["script"]):
                 result.setdefault(task, {}).setdefault(group, Score()).add(text, gold, predicted)
+            if task.startswith("aspects"):
+                for area in gold | predicted:
+                    result[task].setdefault(AREA_GROUP + area, Score()).add(text, gold & {area}, predicted & {area})
     return result

@@ -40,6 +40,24 @@ def test_matching_meets_its_targets_on_the_labelled_set(script):
         assert precision >= 0.9 and recall >= 0.85, (task, script, precision, recall)
 
 
+def test_by_area_splits_the_complaint_areas_by_area():
+    """--by-area counts each (post, area) pair under its own area: every labelled area's pairs
+    are there, and the areas add up to the overall row (the Pareto compares areas, so an area
+    found less often than the others must show)."""
+    args = ["matching-eval", "--data", str(DATA / "matching_set.jsonl"), "--no-model", "--by-area"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    overall, by_area = result.stdout.split("\n\n")
+    totals = next(row.split("\t") for row in overall.splitlines() if row.startswith("aspects\tall\t"))
+    areas = {row[1]: list(map(int, row[4:])) for row in map(lambda r: r.split("\t"), by_area.splitlines()[1:])}
+    gold = {}
+    for post in load_labelled(DATA / "matching_set.jsonl"):
+        for area in post["aspects"]:
+            gold[area] = gold.get(area, 0) + 1
+    assert {area: tp + fn for area, (tp, _, fn) in areas.items() if tp + fn} == gold
+    assert [sum(counts[i] for counts in areas.values()) for i in range(3)] == list(map(int, totals[4:]))
+
+
 def test_held_out_set_floor():
     """60 posts written after the word lists were last changed and before the complaint-area
     model was last trained, never trained on (the fourth such set: the three before it guided
