@@ -393,6 +393,22 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("Lumo's prices went up again", {"price_billing"}),
         ("Lumo's new update is trash, can't even checkout", {"app_website"}),
         ("I've been 3 hours at the office", set()),  # hours without an order are no late delivery
+        # the areas real reviews recall least (session 20): the service, safety, promises, price
+        ("菜送错了，投诉也没人理我", {"customer_service", "delivery"}),
+        ("等了两个小时，商家各种不接电话", {"customer_service", "delivery"}),
+        ("骑手不接电话", {"delivery"}),  # a rider's phone stays the delivery's
+        ("打客服电话竟然是空号", {"customer_service"}),
+        ("联系客服一直推脱", {"customer_service"}),
+        ("the customer support is pathetic", {"customer_service"}),
+        ("always got a busy signal", {"customer_service"}),
+        ("洗完头痒，跟没洗一样", {"safety"}),
+        ("止头痒效果很好", set()),  # the shampoo's promise
+        ("吃出一只虫子", {"safety"}),
+        ("全部坏掉生虫子", {"product_quality"}),  # spoilt fruit is the product's
+        ("那家苍蝇馆子很好吃", set()),  # a beloved small eatery
+        ("图片跟实物相差很远，货不对版", {"over_promising"}),
+        ("价格偏高，不过倒是蛮好吃的", {"price_billing"}),  # a mild complaint in praise counts
+        ("这个价格确实也不能期望太高", set()),
     ],
 )
 def test_words_that_only_look_like_a_complaint_name_no_area(text, areas):
