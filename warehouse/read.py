@@ -122,7 +122,7 @@ def posts_by_key(db: Path, post_keys: list[str]) -> pd.DataFrame:
 # analyst views (v_daily_sentiment, v_complaint_pareto) aggregate all history first, and
 # DuckDB does not push a day or brand filter back through their UNNEST: 1.5 s against
 # 0.06 s on a million posts (bench/dashboard_latency.py).
-_BRAND_POSTS = """SELECT p.post_key, p.source_id, p.local_day, a.label, a.language, a.aspects
+_BRAND_POSTS = """SELECT p.post_key, p.source_id, p.local_day, a.label, a.language, a.aspects, a.flags
     FROM posts p JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current
     WHERE list_contains(a.brands, $brand)
       AND ($start IS NULL OR p.local_day >= $start) AND ($end IS NULL OR p.local_day <= $end)"""
@@ -194,6 +194,31 @@ def complaint_pareto(db: Path, brand: str, start: date | None = None, end: date 
     )
 
 
+# The complaint-area filter's value for a negative post that names no complaint area (not a
+# brand's official account, whose posts never get one). No Pareto bar counts such posts, and
+# the areas found least often on real text (customer service, safety) hide among them.
+NO_AREA = "(no complaint area)"
+
+
+def _names_no_area(alias: str = "") -> str:
+    """SQL: a negative post, not an official account's, with no negative complaint area."""
+    return f"""{alias}label = 'negative' AND NOT list_contains(coalesce({alias}flags, []), 'official')
+        AND len([x FOR x IN coalesce({alias}aspects, []) IF x.polarity = 'negative']) = 0"""
+
+
+def negatives_without_area(db: Path, brand: str, start: date | None = None, end: date | None = None) -> tuple[int, int]:
+    """(negative posts about the brand that name no complaint area, negative posts about it),
+    official accounts' posts left out of both: what the Pareto leaves uncounted."""
+    row = query(
+        db,
+        f"""WITH brand_posts AS ({_BRAND_POSTS})
+            SELECT count(*) FILTER (WHERE {_names_no_area()}) AS without_area, count(*) AS negative
+            FROM brand_posts WHERE label = 'negative' AND NOT list_contains(coalesce(flags, []), 'official')""",
+        {"brand": brand, "start": start, "end": end},
+    ).iloc[0]
+    return int(row["without_area"]), int(row["negative"])
+
+
 # --- people ---------------------------------------------------------------------------
 
 
@@ -239,7 +264,7 @@ class PostFilter:
     label: str | None = None
     # A complaint area: the post holds it with negative polarity, whatever the post's overall
     # label, which is what the Pareto counts ("delivery was slow, the food was great" is a
-    # delivery complaint in a positive post).
+    # delivery complaint in a positive post). NO_AREA: a negative post that names none.
     complaint: str | None = None
     intent: str | None = None  # churn_or_escalation or recommend (nlp/text/intents.py)
     start: date | None = None
@@ -259,7 +284,7 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
     pattern = _like_pattern(f.contains)
     return query(
         db,
-        """SELECT p.post_key, p.published_at, p.source_id AS source, au.display_name AS author, a.language, a.script,
+        f"""SELECT p.post_key, p.published_at, p.source_id AS source, au.display_name AS author, a.language, a.script,
                   a.label, round(a.p_negative, 3) AS p_negative, a.flags, a.brands, a.aspects, a.intents, p.url,
                   p.text_raw, p.text_clean
            FROM posts p
@@ -267,14 +292,16 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
            LEFT JOIN authors au USING (author_key)
            WHERE (? IS NULL OR list_contains(a.brands, ?)) AND (? IS NULL OR p.source_id = ?)
              AND (? IS NULL OR a.language = ?) AND (? IS NULL OR a.label = ?)
-             AND (? IS NULL OR list_contains([x.aspect FOR x IN a.aspects IF x.polarity = 'negative'], ?))
+             AND (? IS NULL OR CASE WHEN ? = '{NO_AREA}' THEN {_names_no_area("a.")}
+                  ELSE list_contains([x.aspect FOR x IN a.aspects IF x.polarity = 'negative'], ?) END)
              AND (? IS NULL OR list_contains(a.intents, ?))
              AND (? IS NULL OR p.local_day >= ?) AND (? IS NULL OR p.local_day <= ?)
              AND (? IS NULL OR p.text_raw ILIKE ? ESCAPE '\\' OR p.text_clean ILIKE ? ESCAPE '\\')
              AND (? IS NULL OR p.post_key = ?)
            ORDER BY p.published_at DESC NULLS LAST, p.post_key LIMIT ?""",
         [
-            *(f.brand, f.brand, f.source, f.source, f.language, f.language, f.label, f.label, f.complaint, f.complaint),
+            *(f.brand, f.brand, f.source, f.source, f.language, f.language, f.label, f.label),
+            *(f.complaint, f.complaint, f.complaint),
             *(f.intent, f.intent),
             *(f.start, f.start, f.end, f.end, pattern, pattern, pattern, f.post_key, f.post_key, limit),
         ],

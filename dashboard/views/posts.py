@@ -136,8 +136,12 @@ def _filters(ctx: Context) -> read.PostFilter:
     language = row1[2].selectbox(ctx.t("languages"), [any_, "zh", "en", "other"], key="posts-language")
     label = row1[3].selectbox(ctx.t("sentiment"), [any_, "negative", "neutral", "positive"], key="posts-label")
     row2 = st.columns([1, 1, 1, 2])
+    # NO_AREA: the negative posts no Pareto bar counts, where an analyst finds what the lists missed
     aspect = row2[0].selectbox(
-        ctx.t("aspect"), [any_, *(a.id for a in ctx.config.aspect_taxonomy())], key="posts-aspect", format_func=ctx.area_name
+        ctx.t("aspect"),
+        [any_, *(a.id for a in ctx.config.aspect_taxonomy()), read.NO_AREA],
+        key="posts-aspect",
+        format_func=lambda a: ctx.t("no_area") if a == read.NO_AREA else ctx.area_name(a),
     )
     # churn or escalation: the posts a PR team answers first (退款, 投诉到12315, chargeback)
     intent = row2[1].selectbox(ctx.t("intent"), [any_, *INTENTS], key="posts-intent")

@@ -163,6 +163,39 @@ def test_every_page_renders_real_data_for_an_admin(dashboard_warehouse, page, ti
         assert set(at.dataframe[0].value["source"]) == {s.id for s in dashboard_warehouse.config.sources}
 
 
+def test_the_complaints_page_shows_the_negative_posts_no_bar_counts(dashboard_warehouse):
+    """The Pareto counts complaint areas, so a negative post that names none is in no bar; the
+    page says how many there are and lists them, as does the Posts page's area filter."""
+    at = _login("demo-admin").switch_page("views/complaints.py").run()
+    start, end = at.date_input(key="complaints-period").value
+    without_area, negative = read.negatives_without_area(dashboard_warehouse.db, "lumo", start, end)
+    assert 0 < without_area < negative
+    assert any(c.value.startswith(f"{without_area} of the {negative} negative posts") for c in at.caption)
+    at.selectbox(key="complaints-aspect").select(read.NO_AREA).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == without_area
+    found = read.search_posts(dashboard_warehouse.db, read.PostFilter(brand="lumo", complaint=read.NO_AREA, start=start, end=end))
+    assert len(found) == without_area and set(found["label"]) == {"negative"}
+    assert not any(a["polarity"] == "negative" for areas in found["aspects"] for a in list(areas))
+    assert not any("official" in list(flags) for flags in found["flags"] if flags is not None)
+    posts = _login("demo-admin").switch_page("views/posts.py").run()
+    posts.selectbox(key="posts-brand").select("lumo")
+    posts.selectbox(key="posts-aspect").select(read.NO_AREA).run()
+    assert not posts.exception
+    since, until = posts.date_input(key="posts-period").value
+    same = read.search_posts(
+        dashboard_warehouse.db, read.PostFilter(brand="lumo", complaint=read.NO_AREA, start=since, end=until)
+    )
+    assert len(posts.dataframe[0].value) == len(same) >= without_area
+    # a brand's official account never gets complaint areas, so its negative posts are no gap
+    with writer(dashboard_warehouse.db) as con:
+        con.execute(
+            "UPDATE post_analysis SET flags = list_append(coalesce(flags, []), 'official') WHERE is_current AND post_key = ?",
+            [found["post_key"].iloc[0]],
+        )
+    assert read.negatives_without_area(dashboard_warehouse.db, "lumo", start, end) == (without_area - 1, negative - 1)
+
+
 def test_filters_narrow_the_posts(dashboard_warehouse):
     at = _login("demo-admin").switch_page("views/posts.py").run()
     at.selectbox(key="posts-brand").select("lumo")
