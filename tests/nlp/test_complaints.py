@@ -58,12 +58,12 @@ def test_weights_for_another_embedding_are_refused(complaints):
 
 
 def test_finds_areas_that_no_word_list_names(scorer, complaints):
-    """A phrasing that no word list names (占线: the line is always busy)."""
+    """A phrasing that no word list names (占线: the line is always busy; 联系不到: cannot reach them)."""
     from nlp.text.matching import AspectMatcher
 
     taxonomy = load_config(DATA / "matching_brands.yaml").aspect_taxonomy()
     allowed = {a.id for a in taxonomy}
-    text = "快蜂的客服电话永远占线，根本找不到人"
+    text = "快蜂的客服电话永远占线，根本联系不到"
     result = scorer.score([text])[0]
     assert AspectMatcher(taxonomy).match(text) == []
     assert complaints.add_to([], text, result.embedding, result.label, allowed) == [
@@ -72,7 +72,7 @@ def test_finds_areas_that_no_word_list_names(scorer, complaints):
 
 
 def test_praise_gets_no_model_areas_and_word_list_hits_are_kept(scorer, complaints):
-    praise_text, text = "鲁莫今天送得特别快，骑手也很有礼貌", "快蜂的客服电话永远占线，根本找不到人"
+    praise_text, text = "鲁莫今天送得特别快，骑手也很有礼貌", "快蜂的客服电话永远占线，根本联系不到"
     praise = scorer.score([praise_text])[0]
     assert praise.label == "positive" and complaints.predict(praise_text, praise.embedding, praise.label) == []
     complaint = scorer.score([text])[0]
@@ -86,7 +86,7 @@ def test_praise_gets_no_model_areas_and_word_list_hits_are_kept(scorer, complain
 
 
 def test_saved_weights_read_back_the_same_and_older_ones_use_the_embedding_alone(scorer, complaints, tmp_path):
-    texts = ["快蜂的客服电话永远占线，根本找不到人", "the battery died after two days"]
+    texts = ["快蜂的客服电话永远占线，根本联系不到", "the battery died after two days"]
     embeddings = np.stack([r.embedding for r in scorer.score(texts)])
     assert complaints.ngrams  # the packaged model reads character n-grams beside the embedding
     complaints.save(tmp_path / "copy.json")
