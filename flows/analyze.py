@@ -60,8 +60,10 @@ ANALYSIS_SCHEMA = pa.schema(
 # 6: stated complaints read negative; 7: the builtin model reads Chinese in Simplified;
 # 8: the more specific complaint evidence wins where two areas overlap, pair groups, 特别 negates nothing;
 # 9: word-list slots ({n}, {hours}) and 不到/提前 as negators, the flag ``official``;
-# 10: problem words that end together compete for the nearest target (快递很快，质量很差)
-READING_CODE_VERSION = 11
+# 10: problem words that end together compete for the nearest target (快递很快，质量很差);
+# 11: negated degrees, fears and "not one", English negator scope, bare negators before evidence;
+# 12: English clauses pair a target and a problem word across 16 characters, not 12
+READING_CODE_VERSION = 12
 
 # post_key, text_raw, content_hash, source_id, author name, local day
 PendingPost = tuple[str, str, str, str, str | None, date]

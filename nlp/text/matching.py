@@ -42,6 +42,11 @@ _NEGATOR_WORDS = frozenset(n.strip() for n in _NEGATORS)
 # 是不是送错了 asks whether it went wrong. A longer negator still wins (不是特别咸).
 NOT_NEGATING = ("特别", "分别", "区别", "个别", "差别", "级别", "类别", "识别", "告别", "性别", "是不是")
 PAIR_GAP = 12  # a target and a problem word this close (in characters) within one clause make a hit
+# 12 characters reach six Chinese words but two English ones ("support is poor"), so a clause
+# written without Chinese gets a wider gap ("support is universally poor"). 16, not more: at 20
+# and 24 the training split's positive English reviews gained false pairs ("this bad boy",
+# "almost without fail"), at 16 none (docs/decisions.md, session 20).
+PAIR_GAP_LATIN = 16
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
 
@@ -99,6 +104,7 @@ SLOTS = {
     "{hours}": _ABOUT
     + r"(?<![\d一二两三四五六七八九十])(?:1\d|[1-9]|[一二两三四五六七八九十几俩]{1,2})(?:\.\d)?个?[多半]?个?(?:小时|钟头)(?!就|内|以内|之内)",
 }
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SLOT = re.compile("(" + "|".join(re.escape(slot) for slot in SLOTS) + ")")
 
 
@@ -304,6 +310,7 @@ class AspectMatcher:
         # problem words that end together compete (很差 of the delivery's group, 差 of the product's):
         # the one nearest its target wins, so 快递很快，质量很差 is no delivery complaint
         best: dict[int, tuple[int, Evidence]] = {}  # where the problem word ends -> (distance, evidence)
+        limit = PAIR_GAP if _HAN.search(clause) else PAIR_GAP_LATIN
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
                 word = _Target(term.key, term.group, hit.start(), hit.end())
@@ -314,11 +321,11 @@ class AspectMatcher:
                 negated_at = min(holders, default=hit.start())
                 near = [
                     (_gap(hit.start(), hit.end(), t.start, t.end), t.start, t.end)
-                    for t in targets.within(hit.start(), hit.end(), PAIR_GAP)
+                    for t in targets.within(hit.start(), hit.end(), limit)
                     if (t.key, t.group) == (term.key, term.group)
                 ]
-                gap, a, b = min(near, default=(PAIR_GAP + 1, 0, 0))
-                if gap <= PAIR_GAP and gap < best.get(hit.end(), (PAIR_GAP + 1,))[0]:
+                gap, a, b = min(near, default=(limit + 1, 0, 0))
+                if gap <= limit and gap < best.get(hit.end(), (limit + 1,))[0]:
                     span = Evidence(
                         term.key,
                         min(a, hit.start()),

@@ -401,6 +401,8 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("联系客服一直推脱", {"customer_service"}),
         ("the customer support is pathetic", {"customer_service"}),
         ("always got a busy signal", {"customer_service"}),
+        ("norton support is completely pathetic", {"customer_service"}),  # English gets a wider gap
+        ("the black fly wheel feels pretty cheap", {"product_quality"}),
         ("洗完头痒，跟没洗一样", {"safety"}),
         ("止头痒效果很好", set()),  # the shampoo's promise
         ("吃出一只虫子", {"safety"}),
