@@ -83,11 +83,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "without_area": (
         "{n} of the {total} negative posts in this period name no complaint area, so no bar counts them. "
         "Customer-service and safety complaints are the likeliest to hide there (the areas found least often "
-        'in real reviews, docs/operations.md): pick "{no_area}" below to read them, and correct them on the '
-        "Posts page.",
+        "in real reviews, docs/operations.md), and so are posts the model misread as negative: pick "
+        '"{no_area}" below to read them, and correct their areas or their sentiment on the Posts page.',
         "该时间段内 {total} 条负面帖子中有 {n} 条没有识别出投诉领域，任何柱子都没有计入它们。"
-        "客服与安全类投诉最可能藏在其中（在真实评论中识别率最低的领域，见 docs/operations.md）：在下方选择"
-        "「{no_area}」查看，并在帖子页修正。",
+        "客服与安全类投诉最可能藏在其中（在真实评论中识别率最低的领域，见 docs/operations.md），"
+        "被模型误判为负面的帖子也在其中：在下方选择「{no_area}」查看，并在帖子页修正其投诉领域或情感。",
     ),
     "advocates": ("Advocates", "拥护者"),
     "detractors": ("Detractors", "批评者"),

@@ -410,6 +410,7 @@ def test_an_everyday_word_without_its_subject_names_no_area():
         ("那家苍蝇馆子很好吃", set()),  # a beloved small eatery
         ("图片跟实物相差很远，货不对版", {"over_promising"}),
         ("价格偏高，不过倒是蛮好吃的", {"price_billing"}),  # a mild complaint in praise counts
+        ("下单三天才发货", {"delivery"}),
         ("这个价格确实也不能期望太高", set()),
     ],
 )
