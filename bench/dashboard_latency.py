@@ -79,12 +79,17 @@ def build_warehouse(path: Path, posts: int) -> None:
                FROM posts JOIN post_analysis USING (post_key) WHERE label = 'negative' AND published_at > TIMESTAMPTZ '2026-11-01'"""
         )
         con.execute(
-            """INSERT INTO alerts SELECT 'alert' || i, 'lumo', 'negative_spike', 'w' || i, DATE '2026-11-15', DATE '2026-11-21',
+            # columns named: migrations add columns to alerts (peak_day, reason_zh ...)
+            """INSERT INTO alerts (alert_id, brand_id, rule, window_key, day, last_day, severity, status, reason, thresholds,
+                                  evidence, opened_at, updated_at, notified_state)
+               SELECT 'alert' || i, 'lumo', 'negative_spike', 'w' || i, DATE '2026-11-15', DATE '2026-11-21',
                       'high', 'open', 'spike ' || i, '{}', (SELECT list('p' || j) FROM range(i * 20, i * 20 + 20) s(j)), now(), now(), NULL
                FROM range(6) t(i)"""
         )
         con.execute(
-            """INSERT INTO crawl_runs SELECT 'run' || d, 'src' || s, 'daily', DATE '2026-11-21' - CAST(d AS INTEGER), now(), now(), 'loaded',
+            """INSERT INTO crawl_runs (run_id, source_id, flow, run_date, started_at, finished_at, status, pages, items,
+                                      rejected, loaded, errors, staging_file)
+               SELECT 'run' || d, 'src' || s, 'daily', DATE '2026-11-21' - CAST(d AS INTEGER), now(), now(), 'loaded',
                       100, 1000, 0, 1000, '{}', NULL FROM range(90) a(d), range(7) b(s)"""
         )
 

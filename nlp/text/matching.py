@@ -47,6 +47,7 @@ PAIR_GAP = 12  # a target and a problem word this close (in characters) within o
 # and 24 the training split's positive English reviews gained false pairs ("this bad boy",
 # "almost without fail"), at 16 none (docs/decisions.md, session 20).
 PAIR_GAP_LATIN = 16
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character: the clause gets PAIR_GAP
 _CONTRAST = re.compile(r"但是|但|不过|可是|然而|却|\bbut\b|\bhowever\b|\bthough\b")
 
 
@@ -104,7 +105,6 @@ SLOTS = {
     "{hours}": _ABOUT
     + r"(?<![\d一二两三四五六七八九十])(?:1\d|[1-9]|[一二两三四五六七八九十几俩]{1,2})(?:\.\d)?个?[多半]?个?(?:小时|钟头)(?!就|内|以内|之内)",
 }
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SLOT = re.compile("(" + "|".join(re.escape(slot) for slot in SLOTS) + ")")
 
 
@@ -310,7 +310,7 @@ class AspectMatcher:
         # problem words that end together compete (很差 of the delivery's group, 差 of the product's):
         # the one nearest its target wins, so 快递很快，质量很差 is no delivery complaint
         best: dict[int, tuple[int, Evidence]] = {}  # where the problem word ends -> (distance, evidence)
-        limit = PAIR_GAP if _HAN.search(clause) else PAIR_GAP_LATIN
+        gap_limit = PAIR_GAP if _HAN.search(clause) else PAIR_GAP_LATIN
         for term in self.problems.candidates(clause):
             for hit in term.finditer(clause):
                 word = _Target(term.key, term.group, hit.start(), hit.end())
@@ -321,11 +321,11 @@ class AspectMatcher:
                 negated_at = min(holders, default=hit.start())
                 near = [
                     (_gap(hit.start(), hit.end(), t.start, t.end), t.start, t.end)
-                    for t in targets.within(hit.start(), hit.end(), limit)
+                    for t in targets.within(hit.start(), hit.end(), gap_limit)
                     if (t.key, t.group) == (term.key, term.group)
                 ]
-                gap, a, b = min(near, default=(limit + 1, 0, 0))
-                if gap <= limit and gap < best.get(hit.end(), (limit + 1,))[0]:
+                gap, a, b = min(near, default=(gap_limit + 1, 0, 0))
+                if gap <= gap_limit and gap < best.get(hit.end(), (gap_limit + 1,))[0]:
                     span = Evidence(
                         term.key,
                         min(a, hit.start()),

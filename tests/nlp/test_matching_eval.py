@@ -4,6 +4,7 @@ through the command that reports them (koubei matching-eval)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -49,11 +50,8 @@ def test_by_area_splits_the_complaint_areas_by_area():
     assert result.exit_code == 0, result.output
     overall, by_area = result.stdout.split("\n\n")
     totals = next(row.split("\t") for row in overall.splitlines() if row.startswith("aspects\tall\t"))
-    areas = {row[1]: list(map(int, row[4:])) for row in map(lambda r: r.split("\t"), by_area.splitlines()[1:])}
-    gold = {}
-    for post in load_labelled(DATA / "matching_set.jsonl"):
-        for area in post["aspects"]:
-            gold[area] = gold.get(area, 0) + 1
+    areas = {cells[1]: list(map(int, cells[4:])) for cells in (row.split("\t") for row in by_area.splitlines()[1:])}
+    gold = Counter(area for post in load_labelled(DATA / "matching_set.jsonl") for area in post["aspects"])
     assert {area: tp + fn for area, (tp, _, fn) in areas.items() if tp + fn} == gold
     assert [sum(counts[i] for counts in areas.values()) for i in range(3)] == list(map(int, totals[4:]))
 
