@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flows.alerts import rule_title
 from warehouse.db import reader
+from warehouse.read import names_no_area
 
 # (English, Chinese) per table title and column
 TITLES = {
@@ -20,6 +21,7 @@ TITLES = {
     "negative_share": ("Negative share per brand", "各品牌负面占比"),
     "alerts": ("Open alerts", "未处理预警"),
     "complaints": ("Top complaint areas, last 7 days", "近 7 天主要投诉领域"),
+    "without_area": ("Negative posts in no complaint area, last 7 days", "近 7 天未计入任何投诉领域的负面帖子"),
     "advocates": ("Top advocates", "头部拥护者"),
     "detractors": ("Top detractors", "头部批评者"),
 }
@@ -41,12 +43,14 @@ COLUMNS = {
     "area": ("complaint area", "投诉领域"),
     "complaints": ("complaints", "投诉数"),
     "cumulative": ("cumulative share", "累计占比"),
+    "without_area": ("no complaint area", "无投诉领域"),
 }
 HEADERS = {
     "posts": ["source", "language", "posts"],
     "negative_share": ["brand", "negative", "posts", "share"],
     "alerts": ["severity", "brand", "rule", "first_day", "latest_day", "reason"],
     "complaints": ["brand", "area", "complaints", "cumulative"],
+    "without_area": ["brand", "without_area", "negative", "share"],
     "advocates": ["brand", "author", "source", "advocacy"],
     "detractors": ["brand", "author", "source", "detraction"],
 }
@@ -73,6 +77,19 @@ _COMPLAINTS = f"""
     ORDER BY brand, n DESC, aspect"""
 
 
+# What those bars leave out: each brand's negative posts of the same 7 days that name no
+# complaint area (official accounts' posts aside), where the areas found least often on real
+# text (customer service, safety) and the model's misreadings wait (docs/operations.md).
+_WITHOUT_AREA = f"""
+    WITH recent AS (
+        SELECT b AS brand, {names_no_area("a.")} AS no_area
+        FROM posts p JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current, UNNEST(a.brands) AS t(b)
+        WHERE a.label = 'negative' AND NOT list_contains(coalesce(a.flags, []), 'official')
+          AND p.local_day > (SELECT max(local_day) FROM v_post_brand) - INTERVAL 7 DAY)
+    SELECT {_BRAND_NAME}, count(*) FILTER (WHERE no_area), count(*), round(count(*) FILTER (WHERE no_area) / count(*), 2)
+    FROM recent GROUP BY brand ORDER BY brand"""
+
+
 def summary_tables(db: Path, language: str = "en", area_names: Mapping[str, str] | None = None) -> dict[str, list[tuple]]:
     """The summary's tables; complaint areas by ``area_names`` (Config.area_names) where given."""
     explanation = "explanation_zh" if language == "zh" else "explanation"
@@ -90,6 +107,7 @@ def summary_tables(db: Path, language: str = "en", area_names: Mapping[str, str]
                 f"SELECT severity, {_BRAND_NAME}, rule, day, last_day, {explanation} FROM v_open_alerts"
             ).fetchall(),
             "complaints": con.execute(_COMPLAINTS).fetchall(),
+            "without_area": con.execute(_WITHOUT_AREA).fetchall(),
             "advocates": con.execute(
                 f"SELECT {_BRAND_NAME}, author, source, round(advocacy, 3) FROM v_advocates WHERE advocacy > 0 QUALIFY row_number() OVER (PARTITION BY brand ORDER BY advocacy DESC) <= 3 ORDER BY brand, advocacy DESC"
             ).fetchall(),

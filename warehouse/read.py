@@ -200,7 +200,7 @@ def complaint_pareto(db: Path, brand: str, start: date | None = None, end: date 
 NO_AREA = "(no complaint area)"
 
 
-def _names_no_area(alias: str = "") -> str:
+def names_no_area(alias: str = "") -> str:
     """SQL: a negative post, not an official account's, with no negative complaint area."""
     return f"""{alias}label = 'negative' AND NOT list_contains(coalesce({alias}flags, []), 'official')
         AND len([x FOR x IN coalesce({alias}aspects, []) IF x.polarity = 'negative']) = 0"""
@@ -212,7 +212,7 @@ def negatives_without_area(db: Path, brand: str, start: date | None = None, end:
     row = query(
         db,
         f"""WITH brand_posts AS ({_BRAND_POSTS})
-            SELECT count(*) FILTER (WHERE {_names_no_area()}) AS without_area, count(*) AS negative
+            SELECT count(*) FILTER (WHERE {names_no_area()}) AS without_area, count(*) AS negative
             FROM brand_posts WHERE label = 'negative' AND NOT list_contains(coalesce(flags, []), 'official')""",
         {"brand": brand, "start": start, "end": end},
     ).iloc[0]
@@ -292,7 +292,7 @@ def search_posts(db: Path, f: PostFilter, limit: int = 200) -> pd.DataFrame:
            LEFT JOIN authors au USING (author_key)
            WHERE (? IS NULL OR list_contains(a.brands, ?)) AND (? IS NULL OR p.source_id = ?)
              AND (? IS NULL OR a.language = ?) AND (? IS NULL OR a.label = ?)
-             AND (? IS NULL OR CASE WHEN ? = '{NO_AREA}' THEN {_names_no_area("a.")}
+             AND (? IS NULL OR CASE WHEN ? = '{NO_AREA}' THEN {names_no_area("a.")}
                   ELSE list_contains([x.aspect FOR x IN a.aspects IF x.polarity = 'negative'], ?) END)
              AND (? IS NULL OR list_contains(a.intents, ?))
              AND (? IS NULL OR p.local_day >= ?) AND (? IS NULL OR p.local_day <= ?)

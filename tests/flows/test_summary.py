@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+import pytest
 
 from flows.summary import summary_markdown, summary_tables
+from warehouse import read
 from warehouse.db import reader
 
 
@@ -52,3 +56,20 @@ def test_the_summary_names_each_brands_top_complaint_areas_of_the_last_week(demo
     assert [(names[area], n) for area, n in top] == [(row[1], row[2]) for row in lumo]  # areas by their Chinese names
     assert lumo[-1][3] == round(sum(n for _, n in top) / sum(counted.values()), 2)  # the Pareto's cumulative share
     assert "### Top complaint areas, last 7 days" in summary_markdown(config.warehouse.path)
+
+
+def test_the_summary_says_how_many_negative_posts_no_complaint_bar_counts(demo_pipeline):
+    """The complaint table's bars leave out negative posts that name no area; the summary
+    counts them per brand over the same 7 days, as the dashboard's Complaints page does."""
+    config = demo_pipeline[1]
+    db = config.warehouse.path
+    rows = {row[0]: row[1:] for row in summary_tables(db)["without_area"]}
+    assert set(rows) == {brand.name for brand in config.brands}
+    with reader(db) as con:
+        last = con.execute("SELECT max(local_day) FROM v_post_brand").fetchone()[0]
+    for brand in config.brands:
+        without_area, negative = read.negatives_without_area(db, brand.id, last - timedelta(days=6), last)
+        assert rows[brand.name][:2] == (without_area, negative)
+        assert rows[brand.name][2] == pytest.approx(without_area / negative, abs=0.006)  # rounded to 2 places
+    assert rows["Lumo"][0] > 0  # the demo holds such posts (用料低廉, 周五才发货 ...)
+    assert "### Negative posts in no complaint area, last 7 days" in summary_markdown(db)
