@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flows.alerts import rule_title
 from warehouse.db import reader
-from warehouse.read import names_no_area
+from warehouse.read import counted_negative, names_no_area
 
 # (English, Chinese) per table title and column
 TITLES = {
@@ -84,7 +84,7 @@ _WITHOUT_AREA = f"""
     WITH recent AS (
         SELECT b AS brand, {names_no_area("a.")} AS no_area
         FROM posts p JOIN post_analysis a ON a.post_key = p.post_key AND a.is_current, UNNEST(a.brands) AS t(b)
-        WHERE a.label = 'negative' AND NOT list_contains(coalesce(a.flags, []), 'official')
+        WHERE {counted_negative("a.")}
           AND p.local_day > (SELECT max(local_day) FROM v_post_brand) - INTERVAL 7 DAY)
     SELECT {_BRAND_NAME}, count(*) FILTER (WHERE no_area), count(*), round(count(*) FILTER (WHERE no_area) / count(*), 2)
     FROM recent GROUP BY brand ORDER BY brand"""

@@ -200,9 +200,14 @@ def complaint_pareto(db: Path, brand: str, start: date | None = None, end: date 
 NO_AREA = "(no complaint area)"
 
 
+def counted_negative(alias: str = "") -> str:
+    """SQL: a negative post that could name a complaint area (not an official account's)."""
+    return f"{alias}label = 'negative' AND NOT list_contains(coalesce({alias}flags, []), 'official')"
+
+
 def names_no_area(alias: str = "") -> str:
-    """SQL: a negative post, not an official account's, with no negative complaint area."""
-    return f"""{alias}label = 'negative' AND NOT list_contains(coalesce({alias}flags, []), 'official')
+    """SQL: such a post with no negative complaint area."""
+    return f"""{counted_negative(alias)}
         AND len([x FOR x IN coalesce({alias}aspects, []) IF x.polarity = 'negative']) = 0"""
 
 
@@ -213,7 +218,7 @@ def negatives_without_area(db: Path, brand: str, start: date | None = None, end:
         db,
         f"""WITH brand_posts AS ({_BRAND_POSTS})
             SELECT count(*) FILTER (WHERE {names_no_area()}) AS without_area, count(*) AS negative
-            FROM brand_posts WHERE label = 'negative' AND NOT list_contains(coalesce(flags, []), 'official')""",
+            FROM brand_posts WHERE {counted_negative()}""",
         {"brand": brand, "start": start, "end": end},
     ).iloc[0]
     return int(row["without_area"]), int(row["negative"])
